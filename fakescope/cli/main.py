@@ -1,0 +1,50 @@
+"""The `fakescope` command: a thin layer over the library.
+
+Each sub-command lives in its own module and imports heavy packages (tensorflow, voila, pandas, ...) only
+inside its function body, so `fakescope predict` starts as fast as the runtime.
+
+Example:
+    $ fakescope predict face.jpg --format json
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from fakescope import __version__
+
+# (module, command attribute) pairs; modules that are missing are skipped so partial installs still work.
+_COMMANDS = (
+    ("fakescope.cli.predict", "predict"),
+    ("fakescope.cli.scan", "scan"),
+    ("fakescope.cli.info", "info"),
+    ("fakescope.cli.data", "data"),
+    ("fakescope.cli.train", "train"),
+    ("fakescope.cli.train", "evaluate"),
+    ("fakescope.cli.export", "export"),
+    ("fakescope.cli.eda", "eda"),
+    ("fakescope.cli.dashboard", "dashboard"),
+    ("fakescope.cli.faces", "faces"),
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fakescope")
+def cli() -> None:
+    """fakescope: deepfake-image detection with Grad-CAM explanations."""
+
+
+def _register() -> None:
+    for module_name, attribute in _COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name == module_name:
+                continue
+            raise
+        cli.add_command(getattr(module, attribute))
+
+
+_register()

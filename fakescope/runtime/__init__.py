@@ -1,0 +1,62 @@
+"""Edge inference: numpy, Pillow and onnxruntime only.
+
+Example:
+    >>> from fakescope.runtime import Detector
+    >>> Detector().predict("face.jpg").label
+    'REAL'
+"""
+
+from fakescope.runtime.card import ModelCard
+from fakescope.runtime.detector import Detector, Prediction, Rejected, Timings
+from fakescope.runtime.errors import (
+    CorruptImageError,
+    FakescopeError,
+    ImageTooLargeError,
+    ImageTooSmallError,
+    InvalidImageError,
+    ModelCardError,
+    ModelError,
+    UnsupportedFormatError,
+)
+from fakescope.runtime.heatmap import jet, normalize_cams, overlay
+from fakescope.runtime.images import (
+    DEFAULT_LIMITS,
+    SUPPORTED_EXTENSIONS,
+    DecodedImage,
+    ImageInfo,
+    ImageLimits,
+    load_image,
+)
+from fakescope.runtime.models import default_model_path, list_models, models_dir
+from fakescope.runtime.preprocess import InputSpec, model_view, preprocess
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "SUPPORTED_EXTENSIONS",
+    "CorruptImageError",
+    "DecodedImage",
+    "Detector",
+    "FakescopeError",
+    "ImageInfo",
+    "ImageLimits",
+    "ImageTooLargeError",
+    "ImageTooSmallError",
+    "InputSpec",
+    "InvalidImageError",
+    "ModelCard",
+    "ModelCardError",
+    "ModelError",
+    "Prediction",
+    "Rejected",
+    "Timings",
+    "UnsupportedFormatError",
+    "default_model_path",
+    "jet",
+    "list_models",
+    "load_image",
+    "model_view",
+    "models_dir",
+    "normalize_cams",
+    "overlay",
+    "preprocess",
+]

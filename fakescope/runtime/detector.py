@@ -1,0 +1,289 @@
+"""`Detector`: load a verified ONNX model and turn images into verdicts with Grad-CAM.
+
+Example:
+    >>> detector = Detector()                      # the bundled model
+    >>> result = detector.predict("face.jpg")
+    >>> result.label, round(result.prob_fake, 3), result.cam.shape
+    ('FAKE', 0.973, (32, 32))
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import onnxruntime as ort
+
+from fakescope.runtime.card import ModelCard
+from fakescope.runtime.errors import InvalidImageError, ModelCardError, ModelError
+from fakescope.runtime.heatmap import normalize_cams, overlay
+from fakescope.runtime.images import DEFAULT_LIMITS, DecodedImage, ImageInfo, ImageLimits, ImageSource, load_image
+from fakescope.runtime.integrity import ProtobufError, graph_sha256
+from fakescope.runtime.models import default_model_path
+from fakescope.runtime.preprocess import draft_size_for, model_view, model_view_to_tensor
+from fakescope.runtime.spec import CARD_METADATA_KEY, CLASS_NAMES, INPUT_IMAGE, OUTPUT_CAM, OUTPUT_NAMES, OUTPUT_PROB
+
+MAX_MODEL_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Milliseconds spent per stage (for a batch, the batch's share per image)."""
+
+    decode_ms: float
+    inference_ms: float
+    total_ms: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The verdict on one image.
+
+    `prob_fake` is P(fake) (real = 0, fake = 1); `label` is "FAKE" when prob_fake >= threshold;
+    `confidence` is the probability of the chosen label; `cam` is float32 (H, W) in [0, 1] at the model's
+    input resolution, aligned with `view`, the uint8 picture the model saw.
+    """
+
+    prob_fake: float
+    threshold: float
+    cam: np.ndarray
+    view: np.ndarray
+    info: ImageInfo
+    timings: Timings
+
+    @property
+    def label(self) -> str:
+        return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
+
+    @property
+    def prob_real(self) -> float:
+        return 1.0 - self.prob_fake
+
+    @property
+    def confidence(self) -> float:
+        return self.prob_fake if self.label == CLASS_NAMES[1] else self.prob_real
+
+    def with_threshold(self, threshold: float) -> Prediction:
+        """The same result judged at another threshold (no model run)."""
+        _check_threshold(threshold)
+        return replace(self, threshold=float(threshold))
+
+    def overlay(self, alpha: float = 0.45) -> np.ndarray:
+        """The Grad-CAM jet heatmap blended over the model's view, uint8 (H, W, 3)."""
+        return overlay(self.view, self.cam, alpha)
+
+    def as_row(self) -> dict:
+        """A flat, JSON-friendly record (no arrays)."""
+        return {
+            "path": self.info.name,
+            "label": self.label,
+            "prob_fake": round(self.prob_fake, 6),
+            "threshold": self.threshold,
+            "error": "",
+        }
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input that could not be analysed, with its one-line reason."""
+
+    source: str | None
+    error: InvalidImageError
+
+    @property
+    def message(self) -> str:
+        return str(self.error)
+
+    def as_row(self, threshold: float) -> dict:
+        return {"path": self.source, "label": "", "prob_fake": None, "threshold": threshold, "error": self.message}
+
+
+class Detector:
+    """Runs an exported fakescope model on onnxruntime; safe to share between threads.
+
+    Args:
+        model: path of an ONNX model with a fakescope card. Defaults to the bundled model.
+        threads: intra-op threads. Defaults to onnxruntime's choice (all physical cores).
+        providers: onnxruntime execution providers. Defaults to ["CPUExecutionProvider"].
+        limits: image decoding limits. Defaults to `DEFAULT_LIMITS`.
+        threshold: decision threshold overriding the card's. Defaults to the card's.
+
+    Raises:
+        ModelError: the file is missing, not ONNX, tampered with, or not a fakescope model.
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike | None = None,
+        threads: int | None = None,
+        providers: Sequence[str] | None = None,
+        limits: ImageLimits = DEFAULT_LIMITS,
+        threshold: float | None = None,
+    ) -> None:
+        self.model_path = Path(model) if model is not None else default_model_path()
+        model_bytes = _read_model(self.model_path)
+        self.session = _make_session(model_bytes, self.model_path, threads, providers)
+        self.card = _verified_card(self.session, model_bytes, self.model_path)
+        _check_io(self.session, self.card, self.model_path)
+        self.spec = self.card.input_spec
+        self.limits = limits
+        if threshold is not None:
+            _check_threshold(threshold)
+        self.threshold = float(threshold if threshold is not None else self.card.threshold)
+
+    def __repr__(self) -> str:
+        return f"Detector(model={str(self.model_path)!r}, card={self.card.name!r} v{self.card.version})"
+
+    def decode(self, image: ImageSource | DecodedImage, name: str | None = None) -> DecodedImage:
+        """Decode and validate an input with this detector's limits (JPEGs decoded at a reduced scale)."""
+        if isinstance(image, DecodedImage):
+            return image
+        return load_image(image, self.limits, draft_size=draft_size_for(self.spec), name=name or _name_of(image))
+
+    def predict(self, image: ImageSource | DecodedImage, name: str | None = None) -> Prediction:
+        """Analyse one image. Raises `InvalidImageError` for input that cannot be analysed."""
+        return self.predict_batch([image], names=[name] if name else None)[0]
+
+    def predict_batch(
+        self,
+        images: Iterable[ImageSource | DecodedImage],
+        batch_size: int = 32,
+        names: Sequence[str | None] | None = None,
+        on_error: Literal["raise", "return"] = "raise",
+    ) -> list[Prediction | Rejected]:
+        """Analyse many images with one session run per batch.
+
+        Args:
+            images: inputs, each anything `predict` accepts.
+            batch_size: images per session run. Defaults to 32.
+            names: display names, one per image. Defaults to the file names of paths.
+            on_error: "raise" the first `InvalidImageError`, or "return" a `Rejected` in its place.
+
+        Returns:
+            One `Prediction` (or `Rejected`) per input, in order.
+        """
+        if batch_size < 1:
+            raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
+        if on_error not in ("raise", "return"):
+            raise ValueError(f"`on_error` must be 'raise' or 'return'. Received: on_error={on_error!r}")
+        images = list(images)
+        names = list(names) if names is not None else [None] * len(images)
+        if len(names) != len(images):
+            raise ValueError(f"got {len(names)} names for {len(images)} images")
+        results: list[Prediction | Rejected] = []
+        for start in range(0, len(images), batch_size):
+            chunk = zip(images[start : start + batch_size], names[start : start + batch_size], strict=True)
+            results.extend(self._predict_chunk(list(chunk), on_error))
+        return results
+
+    def predict_views(self, views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Run the model on uint8 model views (N, H, W, 3): returns P(fake) (N,) and CAMs (N, H, W) in [0, 1]."""
+        batch = model_view_to_tensor(views, self.spec)
+        prob, cam = self.session.run([OUTPUT_PROB, OUTPUT_CAM], {INPUT_IMAGE: batch})
+        return prob.reshape(-1).astype(np.float64), normalize_cams(cam, (self.spec.height, self.spec.width))
+
+    def _predict_chunk(self, chunk, on_error) -> list[Prediction | Rejected]:
+        started = time.perf_counter()
+        views, infos, slots, out = [], [], [], [None] * len(chunk)
+        for i, (image, name) in enumerate(chunk):
+            try:
+                decoded = self.decode(image, name)
+                views.append(model_view(decoded, self.spec))
+                infos.append(decoded.info if not name else replace(decoded.info, name=name))
+                slots.append(i)
+            except InvalidImageError as err:
+                if on_error == "raise":
+                    raise
+                out[i] = Rejected(name or _name_of(image), err)
+        decoded_at = time.perf_counter()
+        if views:
+            probs, cams = self.predict_views(np.stack(views))
+            finished = time.perf_counter()
+            share = 1000.0 / len(views)
+            timings = Timings(
+                decode_ms=(decoded_at - started) * share,
+                inference_ms=(finished - decoded_at) * share,
+                total_ms=(finished - started) * share,
+            )
+            for slot, prob, cam, view, info in zip(slots, probs, cams, views, infos, strict=True):
+                out[slot] = Prediction(float(prob), self.threshold, cam, view, info, timings)
+        return out
+
+
+def _read_model(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ModelError(f"model not found: {path}") from None
+    if size > MAX_MODEL_BYTES:
+        raise ModelError(f"model {path} is {size / 1e6:.0f} MB, over the {MAX_MODEL_BYTES / 1e6:.0f} MB limit")
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise ModelError(f"cannot read model {path}: {err.strerror or err}") from None
+
+
+def _make_session(model_bytes: bytes, path: Path, threads, providers) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"`threads` must be >= 1. Received: threads={threads}")
+        options.intra_op_num_threads = threads
+    try:
+        # Loading from bytes means external-data paths inside the model are never followed.
+        return ort.InferenceSession(model_bytes, options, providers=list(providers or ["CPUExecutionProvider"]))
+    except Exception as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelError(f"{path} is not a usable ONNX model: {first_line[:200]}") from None
+
+
+def _verified_card(session: ort.InferenceSession, model_bytes: bytes, path: Path) -> ModelCard:
+    text = session.get_modelmeta().custom_metadata_map.get(CARD_METADATA_KEY)
+    if text is None:
+        raise ModelCardError(f"{path} has no fakescope model card; export it with `fakescope export`")
+    card = ModelCard.from_json(text)
+    try:
+        actual = graph_sha256(model_bytes)
+    except ProtobufError as err:
+        raise ModelError(f"{path} is not a well-formed ONNX file: {err}") from None
+    if card.graph_sha256 != actual:
+        raise ModelCardError(
+            f"{path} was modified after export: graph sha256 {actual[:12]}… does not match the card's "
+            f"{card.graph_sha256[:12]}…"
+        )
+    return card
+
+
+def _check_io(session: ort.InferenceSession, card: ModelCard, path: Path) -> None:
+    inputs = {i.name: i for i in session.get_inputs()}
+    outputs = {o.name for o in session.get_outputs()}
+    missing = [n for n in OUTPUT_NAMES if n not in outputs]
+    if INPUT_IMAGE not in inputs or missing:
+        raise ModelError(
+            f"{path} is not a fakescope model: needs input {INPUT_IMAGE!r} and outputs {', '.join(OUTPUT_NAMES)}"
+        )
+    shape = inputs[INPUT_IMAGE].shape
+    expected = [card.input_height, card.input_width, 3]
+    if len(shape) != 4 or [d if isinstance(d, int) else None for d in shape[1:]] != expected:
+        raise ModelCardError(f"{path}: input shape {shape} does not match the card's (N, {expected})")
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"`threshold` must be in (0, 1). Received: threshold={threshold}")
+
+
+def _name_of(image) -> str | None:
+    if isinstance(image, (str, os.PathLike)):
+        return Path(image).name
+    raw = getattr(image, "name", None)
+    return Path(raw).name if isinstance(raw, str) else None

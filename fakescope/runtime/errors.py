@@ -1,0 +1,41 @@
+"""Typed errors of the runtime. Every message is one human-readable line.
+
+Example:
+    >>> try:
+    ...     load_image(b"not an image")
+    ... except InvalidImageError as err:
+    ...     print(err)
+    not an image: the data is not a PNG, JPEG, BMP, TIFF, WebP or GIF file
+"""
+
+
+class FakescopeError(Exception):
+    """Base class of every error fakescope raises on purpose."""
+
+
+class InvalidImageError(FakescopeError, ValueError):
+    """The input cannot be analysed as an image."""
+
+
+class UnsupportedFormatError(InvalidImageError):
+    """The data is not one of the supported image formats."""
+
+
+class CorruptImageError(InvalidImageError):
+    """The file claims a supported format but cannot be decoded (truncated, bad checksum, ...)."""
+
+
+class ImageTooLargeError(InvalidImageError):
+    """The file or its declared pixel count exceeds the configured limits."""
+
+
+class ImageTooSmallError(InvalidImageError):
+    """A side of the image is shorter than the configured minimum."""
+
+
+class ModelError(FakescopeError):
+    """The ONNX model cannot be used: missing, corrupt, incompatible or tampered with."""
+
+
+class ModelCardError(ModelError):
+    """The model card is missing, malformed or does not match the graph."""

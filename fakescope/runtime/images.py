@@ -1,0 +1,299 @@
+"""Decode and validate images: the one entry point every part of fakescope uses.
+
+Example:
+    >>> image = load_image("face.jpg")
+    >>> image.pixels.shape, image.info.format
+    ((1024, 1024, 3), 'JPEG')
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from fakescope.runtime.errors import (
+    CorruptImageError,
+    ImageTooLargeError,
+    ImageTooSmallError,
+    InvalidImageError,
+    UnsupportedFormatError,
+)
+
+ImageSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, Image.Image, np.ndarray]
+
+SUPPORTED_FORMATS = ("PNG", "JPEG", "MPO", "BMP", "TIFF", "WEBP", "GIF")
+"""Pillow format names accepted; MPO is the multi-picture JPEG that cameras write."""
+
+SUPPORTED_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """Bounds applied before and after decoding.
+
+    Args:
+        max_file_bytes: largest encoded file accepted. Defaults to 10 MB.
+        min_side: shortest side accepted, in pixels. Defaults to 32.
+        max_pixels: largest declared width x height; checked from the header, before any pixel is decoded,
+            so a decompression bomb costs nothing. Defaults to 40 megapixels.
+        max_side: longer images are downscaled (not refused) to this side. Defaults to 4096.
+    """
+
+    max_file_bytes: int = 10 * 1024 * 1024
+    min_side: int = 32
+    max_pixels: int = 40_000_000
+    max_side: int = 4096
+
+    def __post_init__(self) -> None:
+        for name in ("max_file_bytes", "min_side", "max_pixels", "max_side"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"`{name}` must be >= 1. Received: {name}={getattr(self, name)}")
+
+
+DEFAULT_LIMITS = ImageLimits()
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What a person wants to know about an uploaded image (sizes after EXIF orientation)."""
+
+    width: int
+    height: int
+    format: str
+    mode: str
+    file_size: int | None
+    name: str | None = None
+
+    @property
+    def aspect_ratio(self) -> float:
+        return self.width / self.height
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "width": self.width,
+            "height": self.height,
+            "format": self.format,
+            "mode": self.mode,
+            "aspect_ratio": round(self.aspect_ratio, 4),
+            "file_size": self.file_size,
+        }
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """RGB uint8 pixels (H, W, 3) and the facts about the original file."""
+
+    pixels: np.ndarray
+    info: ImageInfo
+
+
+def load_image(
+    source: ImageSource,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    *,
+    draft_size: tuple[int, int] | None = None,
+    name: str | None = None,
+) -> DecodedImage:
+    """Decode `source` into RGB uint8 pixels, applying EXIF orientation and the limits.
+
+    Args:
+        source: a path, bytes, a binary file object, a PIL image or a uint8 (H, W, 3) array.
+        limits: size limits. Defaults to `DEFAULT_LIMITS`.
+        draft_size: when set, JPEG decoding may use DCT scaling down to no less than this (width, height),
+            a large speed-up for inference-only callers. Defaults to None (full decode).
+        name: display name recorded in the info. Defaults to the file name of a path.
+
+    Returns:
+        A `DecodedImage`.
+
+    Raises:
+        UnsupportedFormatError, CorruptImageError, ImageTooLargeError, ImageTooSmallError (all `InvalidImageError`).
+    """
+    if isinstance(source, np.ndarray):
+        return _from_array(source, limits, name)
+    if isinstance(source, Image.Image):
+        return _from_pil(source, limits, file_size=None, name=name, draft_size=None)
+    data, name = _read_bytes(source, limits, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            pil = Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
+    except UnidentifiedImageError:
+        raise UnsupportedFormatError(
+            f"{_label(name)}: the data is not a PNG, JPEG, BMP, TIFF, WebP or GIF file"
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLargeError(f"{_label(name)}: declared pixel count is over the safety limit") from None
+    except Exception as err:  # Pillow raises many types on malformed headers
+        raise CorruptImageError(f"{_label(name)}: unreadable image header ({_short(err)})") from None
+    with pil:
+        return _from_pil(pil, limits, file_size=len(data), name=name, draft_size=draft_size)
+
+
+def _read_bytes(source: ImageSource, limits: ImageLimits, name: str | None) -> tuple[bytes, str | None]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = name or path.name
+        try:
+            size = path.stat().st_size
+            if size > limits.max_file_bytes:
+                raise ImageTooLargeError(_too_big(name, size, limits))
+            if not path.is_file():
+                raise InvalidImageError(f"{_label(name)}: not a regular file")
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise InvalidImageError(f"{_label(name)}: no such file") from None
+        except PermissionError:
+            raise InvalidImageError(f"{_label(name)}: permission denied") from None
+        except IsADirectoryError:
+            raise InvalidImageError(f"{_label(name)}: is a directory") from None
+    elif hasattr(source, "read"):
+        name = name or _file_object_name(source)
+        data = source.read(limits.max_file_bytes + 1)
+        if not isinstance(data, (bytes, bytearray)):
+            raise InvalidImageError(f"{_label(name)}: file object must be opened in binary mode")
+    else:
+        raise InvalidImageError(f"cannot read an image from a {type(source).__name__}")
+    if len(data) > limits.max_file_bytes:
+        raise ImageTooLargeError(_too_big(name, len(data), limits))
+    if not data:
+        raise UnsupportedFormatError(f"{_label(name)}: the file is empty")
+    return data, name
+
+
+def _from_pil(
+    pil: Image.Image,
+    limits: ImageLimits,
+    *,
+    file_size: int | None,
+    name: str | None,
+    draft_size: tuple[int, int] | None,
+) -> DecodedImage:
+    fmt = "JPEG" if pil.format == "MPO" else (pil.format or "RAW")
+    mode = pil.mode
+    width, height = pil.size
+    if width * height > limits.max_pixels:
+        raise ImageTooLargeError(
+            f"{_label(name)}: {width}x{height} pixels is over the limit of {limits.max_pixels:,} pixels"
+        )
+    orientation = _exif_orientation(pil)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    if min(width, height) < limits.min_side:
+        raise ImageTooSmallError(
+            f"{_label(name)}: {width}x{height} is smaller than the minimum side of {limits.min_side} px"
+        )
+    if fmt == "JPEG":
+        target = draft_size or (limits.max_side, limits.max_side)
+        if orientation in (5, 6, 7, 8):
+            target = (target[1], target[0])
+        pil.draft("RGB" if mode in ("RGB", "YCbCr") else None, _cover_size(pil.size, target))
+    try:
+        pil.load()
+        if orientation not in (None, 1):
+            pil = ImageOps.exif_transpose(pil)
+        pixels = _to_rgb_uint8(pil)
+    except InvalidImageError:
+        raise
+    except MemoryError:
+        raise ImageTooLargeError(f"{_label(name)}: not enough memory to decode the image") from None
+    except Exception as err:
+        raise CorruptImageError(f"{_label(name)}: the image data is damaged ({_short(err)})") from None
+    pixels = _limit_side(pixels, limits.max_side)
+    info = ImageInfo(width=width, height=height, format=fmt, mode=mode, file_size=file_size, name=name)
+    return DecodedImage(pixels=pixels, info=info)
+
+
+def _from_array(array: np.ndarray, limits: ImageLimits, name: str | None) -> DecodedImage:
+    if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
+        raise InvalidImageError(
+            f"arrays must be uint8 with shape (H, W, 3). Received: dtype={array.dtype}, shape={array.shape}"
+        )
+    height, width = array.shape[:2]
+    if height * width > limits.max_pixels:
+        raise ImageTooLargeError(f"{_label(name)}: {width}x{height} pixels is over the limit")
+    if min(height, width) < limits.min_side:
+        raise ImageTooSmallError(
+            f"{_label(name)}: {width}x{height} is smaller than the minimum side of {limits.min_side} px"
+        )
+    pixels = _limit_side(np.ascontiguousarray(array), limits.max_side)
+    return DecodedImage(pixels, ImageInfo(width, height, "RAW", "RGB", None, name))
+
+
+def _exif_orientation(pil: Image.Image) -> int | None:
+    try:
+        return pil.getexif().get(0x0112)
+    except Exception:  # a damaged EXIF block does not make the pixels unusable
+        return None
+
+
+def _cover_size(size: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
+    """The (w, h) that JPEG draft must not go below so a centre crop still covers `target`."""
+    width, height = size
+    scale = max(target[0] / width, target[1] / height)
+    return (max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def _to_rgb_uint8(pil: Image.Image) -> np.ndarray:
+    """Convert any Pillow mode to RGB uint8; transparency is composited on white, 16-bit is scaled."""
+    mode = pil.mode
+    if mode == "RGB":
+        return np.asarray(pil, dtype=np.uint8)
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        values = np.asarray(pil).astype(np.float64)
+        grey = np.clip(np.rint(values / 257.0), 0, 255).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2)
+    if mode == "F":
+        values = np.nan_to_num(np.asarray(pil, dtype=np.float64), nan=0.0, posinf=255.0, neginf=0.0)
+        if values.size and values.max() <= 1.0:
+            values = values * 255.0
+        grey = np.clip(np.rint(values), 0, 255).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2)
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        mode == "P" and "transparency" in pil.info
+    ) or (mode in ("L", "RGB") and "transparency" in pil.info)
+    if has_alpha:
+        rgba = pil.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"), dtype=np.uint8)
+    return np.asarray(pil.convert("RGB"), dtype=np.uint8)
+
+
+def _limit_side(pixels: np.ndarray, max_side: int) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    if max(height, width) <= max_side:
+        return pixels
+    scale = max_side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR), dtype=np.uint8)
+
+
+def _file_object_name(source: BinaryIO) -> str | None:
+    raw = getattr(source, "name", None)
+    return Path(raw).name if isinstance(raw, str) else None
+
+
+def _label(name: str | None) -> str:
+    if not name:
+        return "image"
+    printable = "".join(ch if ch.isprintable() else "?" for ch in name)
+    return printable if len(printable) <= 120 else printable[:117] + "..."
+
+
+def _too_big(name: str | None, size: int, limits: ImageLimits) -> str:
+    return f"{_label(name)}: file is {size / 1e6:.1f} MB, over the limit of {limits.max_file_bytes / 1e6:.1f} MB"
+
+
+def _short(err: Exception) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 100 else text[:97] + "..."

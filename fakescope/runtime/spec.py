@@ -1,0 +1,26 @@
+"""The model's I/O contract: names shared by export, validation, the model card and the runtime.
+
+Example:
+    >>> from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_PROB
+    >>> session.run([OUTPUT_PROB], {INPUT_IMAGE: batch})
+"""
+
+INPUT_IMAGE = "image"
+"""Input: float32 (N, H, W, 3), NHWC, values in the card's range."""
+
+OUTPUT_PROB = "prob_fake"
+"""Output: float32 (N, 1), P(fake) after the sigmoid."""
+
+OUTPUT_LOGIT = "logit"
+"""Output: float32 (N, 1), the logit before the sigmoid."""
+
+OUTPUT_CAM = "cam"
+"""Output: float32 (N, h, w), Grad-CAM of the logit at the last feature map: ReLU(sum_k w_k A_k) / (h w)."""
+
+OUTPUT_NAMES = (OUTPUT_PROB, OUTPUT_LOGIT, OUTPUT_CAM)
+
+CARD_METADATA_KEY = "fakescope.model_card"
+"""Key of the single JSON entry in the ONNX `metadata_props` that holds the model card."""
+
+CLASS_NAMES = ("REAL", "FAKE")
+"""Label convention: real = 0, fake = 1."""

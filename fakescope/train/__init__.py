@@ -1,0 +1,1 @@
+"""fakescope.train"""
