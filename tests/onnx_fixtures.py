@@ -28,7 +28,9 @@ def tiny_weights(seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def tiny_model(size: int = 32, greyscale: bool = False, seed: int = 0, threshold: float = 0.5) -> onnx.ModelProto:
+def tiny_model(
+    size: int = 32, greyscale: bool = False, seed: int = 0, threshold: float = 0.5
+) -> onnx.ModelProto:
     w = tiny_weights(seed)
     inits = [numpy_helper.from_array(v, k) for k, v in w.items()]
     hw = float((size // 2) * (size // 2))
@@ -78,7 +80,9 @@ def tiny_card(size: int = 32, greyscale: bool = False, threshold: float = 0.5) -
     )
 
 
-def write_tiny_model(path: Path, size: int = 32, greyscale: bool = False, seed: int = 0, threshold: float = 0.5) -> Path:
+def write_tiny_model(
+    path: Path, size: int = 32, greyscale: bool = False, seed: int = 0, threshold: float = 0.5
+) -> Path:
     path.write_bytes(seal_model(tiny_model(size, greyscale, seed), tiny_card(size, greyscale, threshold)))
     return path
 

@@ -1,7 +1,7 @@
 """The model card: what a model expects, what it was trained on, how good it is and what it is not for.
 
-Stored as one JSON entry (`CARD_METADATA_KEY`) in the ONNX `metadata_props`; written by the export, verified by
-the runtime at load.
+Stored as one JSON entry (`CARD_METADATA_KEY`) in the ONNX `metadata_props`; written by the export,
+verified by the runtime at load.
 
 Example:
     >>> card = ModelCard.from_json(text)
@@ -85,7 +85,8 @@ class ModelCard:
             raise ModelCardError("model card must be a JSON object")
         if data.get("schema_version") != CARD_SCHEMA_VERSION:
             raise ModelCardError(
-                f"model card schema {data.get('schema_version')!r} is not supported (expected {CARD_SCHEMA_VERSION})"
+                f"model card schema {data.get('schema_version')!r} is not supported "
+                f"(expected {CARD_SCHEMA_VERSION})"
             )
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(data) - set(known))
@@ -103,11 +104,30 @@ class ModelCard:
 
 
 _TYPES: dict[str, type | tuple[type, ...]] = {
-    "name": str, "version": str, "architecture": str, "input_height": int, "input_width": int,
-    "greyscale": bool, "value_range": tuple, "crop": str, "resize_filter": str, "class_names": tuple,
-    "label_convention": str, "threshold": (int, float), "cam_layer": str, "created": str, "metrics": dict,
-    "metrics_quantized": dict, "precision": str, "training_data": str, "intended_use": str,
-    "limitations": str, "face_crop": dict, "versions": dict, "graph_sha256": str, "schema_version": int,
+    "name": str,
+    "version": str,
+    "architecture": str,
+    "input_height": int,
+    "input_width": int,
+    "greyscale": bool,
+    "value_range": tuple,
+    "crop": str,
+    "resize_filter": str,
+    "class_names": tuple,
+    "label_convention": str,
+    "threshold": (int, float),
+    "cam_layer": str,
+    "created": str,
+    "metrics": dict,
+    "metrics_quantized": dict,
+    "precision": str,
+    "training_data": str,
+    "intended_use": str,
+    "limitations": str,
+    "face_crop": dict,
+    "versions": dict,
+    "graph_sha256": str,
+    "schema_version": int,
 }
 
 

@@ -22,11 +22,25 @@ import onnxruntime as ort
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.errors import InvalidImageError, ModelCardError, ModelError
 from fakescope.runtime.heatmap import normalize_cams, overlay
-from fakescope.runtime.images import DEFAULT_LIMITS, DecodedImage, ImageInfo, ImageLimits, ImageSource, load_image
+from fakescope.runtime.images import (
+    DEFAULT_LIMITS,
+    DecodedImage,
+    ImageInfo,
+    ImageLimits,
+    ImageSource,
+    load_image,
+)
 from fakescope.runtime.integrity import ProtobufError, graph_sha256
 from fakescope.runtime.models import default_model_path
 from fakescope.runtime.preprocess import draft_size_for, model_view, model_view_to_tensor
-from fakescope.runtime.spec import CARD_METADATA_KEY, CLASS_NAMES, INPUT_IMAGE, OUTPUT_CAM, OUTPUT_NAMES, OUTPUT_PROB
+from fakescope.runtime.spec import (
+    CARD_METADATA_KEY,
+    CLASS_NAMES,
+    INPUT_IMAGE,
+    OUTPUT_CAM,
+    OUTPUT_NAMES,
+    OUTPUT_PROB,
+)
 
 MAX_MODEL_BYTES = 512 * 1024 * 1024
 
@@ -100,7 +114,13 @@ class Rejected:
         return str(self.error)
 
     def as_row(self, threshold: float) -> dict:
-        return {"path": self.source, "label": "", "prob_fake": None, "threshold": threshold, "error": self.message}
+        return {
+            "path": self.source,
+            "label": "",
+            "prob_fake": None,
+            "threshold": threshold,
+            "error": self.message,
+        }
 
 
 class Detector:
@@ -143,7 +163,9 @@ class Detector:
         """Decode and validate an input with this detector's limits (JPEGs decoded at a reduced scale)."""
         if isinstance(image, DecodedImage):
             return image
-        return load_image(image, self.limits, draft_size=draft_size_for(self.spec), name=name or _name_of(image))
+        return load_image(
+            image, self.limits, draft_size=draft_size_for(self.spec), name=name or _name_of(image)
+        )
 
     def predict(self, image: ImageSource | DecodedImage, name: str | None = None) -> Prediction:
         """Analyse one image. Raises `InvalidImageError` for input that cannot be analysed."""
@@ -181,9 +203,16 @@ class Detector:
             results.extend(self._predict_chunk(list(chunk), on_error))
         return results
 
-    def predict_views(self, views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Run the model on uint8 model views (N, H, W, 3): returns P(fake) (N,) and CAMs (N, H, W) in [0, 1]."""
+    def predict_views(self, views: np.ndarray, with_cam: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Run the model on uint8 model views (N, H, W, 3).
+
+        Returns:
+            P(fake) as float64 (N,), and the CAMs (N, H, W) in [0, 1] (None when `with_cam` is False).
+        """
         batch = model_view_to_tensor(views, self.spec)
+        if not with_cam:
+            (prob,) = self.session.run([OUTPUT_PROB], {INPUT_IMAGE: batch})
+            return prob.reshape(-1).astype(np.float64), None
         prob, cam = self.session.run([OUTPUT_PROB, OUTPUT_CAM], {INPUT_IMAGE: batch})
         return prob.reshape(-1).astype(np.float64), normalize_cams(cam, (self.spec.height, self.spec.width))
 
@@ -221,7 +250,9 @@ def _read_model(path: Path) -> bytes:
     except FileNotFoundError:
         raise ModelError(f"model not found: {path}") from None
     if size > MAX_MODEL_BYTES:
-        raise ModelError(f"model {path} is {size / 1e6:.0f} MB, over the {MAX_MODEL_BYTES / 1e6:.0f} MB limit")
+        raise ModelError(
+            f"model {path} is {size / 1e6:.0f} MB, over the {MAX_MODEL_BYTES / 1e6:.0f} MB limit"
+        )
     try:
         return path.read_bytes()
     except OSError as err:
@@ -240,7 +271,9 @@ def _make_session(model_bytes: bytes, path: Path, threads, providers) -> ort.Inf
         options.intra_op_num_threads = threads
     try:
         # Loading from bytes means external-data paths inside the model are never followed.
-        return ort.InferenceSession(model_bytes, options, providers=list(providers or ["CPUExecutionProvider"]))
+        return ort.InferenceSession(
+            model_bytes, options, providers=list(providers or ["CPUExecutionProvider"])
+        )
     except Exception as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"{path} is not a usable ONNX model: {first_line[:200]}") from None
@@ -269,7 +302,8 @@ def _check_io(session: ort.InferenceSession, card: ModelCard, path: Path) -> Non
     missing = [n for n in OUTPUT_NAMES if n not in outputs]
     if INPUT_IMAGE not in inputs or missing:
         raise ModelError(
-            f"{path} is not a fakescope model: needs input {INPUT_IMAGE!r} and outputs {', '.join(OUTPUT_NAMES)}"
+            f"{path} is not a fakescope model: needs input {INPUT_IMAGE!r} "
+            f"and outputs {', '.join(OUTPUT_NAMES)}"
         )
     shape = inputs[INPUT_IMAGE].shape
     expected = [card.input_height, card.input_width, 3]

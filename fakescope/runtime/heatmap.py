@@ -23,7 +23,9 @@ def normalize_cams(cams: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     height, width = size
     out = np.empty((cams.shape[0], height, width), dtype=np.float32)
     for i, cam in enumerate(cams.astype(np.float32)):
-        resized = np.asarray(Image.fromarray(cam, mode="F").resize((width, height), Image.Resampling.BILINEAR))
+        resized = np.asarray(
+            Image.fromarray(cam, mode="F").resize((width, height), Image.Resampling.BILINEAR)
+        )
         low, high = float(resized.min()), float(resized.max())
         out[i] = (resized - low) / (high - low) if high - low > EPSILON else 0.0
     return out

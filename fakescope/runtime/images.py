@@ -13,7 +13,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -26,10 +26,10 @@ from fakescope.runtime.errors import (
     UnsupportedFormatError,
 )
 
-ImageSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, Image.Image, np.ndarray]
+ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
 
-SUPPORTED_FORMATS = ("PNG", "JPEG", "MPO", "BMP", "TIFF", "WEBP", "GIF")
-"""Pillow format names accepted; MPO is the multi-picture JPEG that cameras write."""
+SUPPORTED_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP", "GIF")
+"""Pillow decoders tried; the JPEG one also opens cameras' multi-picture (MPO) files, reported as JPEG."""
 
 SUPPORTED_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 
@@ -115,12 +115,13 @@ def load_image(
         A `DecodedImage`.
 
     Raises:
-        UnsupportedFormatError, CorruptImageError, ImageTooLargeError, ImageTooSmallError (all `InvalidImageError`).
+        InvalidImageError: or its subclasses UnsupportedFormatError, CorruptImageError, ImageTooLargeError,
+            ImageTooSmallError.
     """
     if isinstance(source, np.ndarray):
         return _from_array(source, limits, name)
     if isinstance(source, Image.Image):
-        return _from_pil(source, limits, file_size=None, name=name, draft_size=None)
+        return _from_pil(source, limits, file_size=None, name=name, draft_size=None, encoded=None)
     data, name = _read_bytes(source, limits, name)
     try:
         with warnings.catch_warnings():
@@ -130,12 +131,21 @@ def load_image(
         raise UnsupportedFormatError(
             f"{_label(name)}: the data is not a PNG, JPEG, BMP, TIFF, WebP or GIF file"
         ) from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageTooLargeError(f"{_label(name)}: declared pixel count is over the safety limit") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ImageTooLargeError(f"{_label(name)}: declared size is over the safety limit ({_short(err)})") from None
     except Exception as err:  # Pillow raises many types on malformed headers
         raise CorruptImageError(f"{_label(name)}: unreadable image header ({_short(err)})") from None
     with pil:
-        return _from_pil(pil, limits, file_size=len(data), name=name, draft_size=draft_size)
+        return _from_pil(pil, limits, file_size=len(data), name=name, draft_size=draft_size, encoded=data)
+
+
+def _verify_png(data: bytes, name: str | None) -> None:
+    """Check every chunk's CRC (Pillow's decoder skips the IDAT checksums)."""
+    try:
+        with Image.open(io.BytesIO(data), formats=("PNG",)) as probe:
+            probe.verify()
+    except Exception as err:
+        raise CorruptImageError(f"{_label(name)}: the PNG data is damaged ({_short(err)})") from None
 
 
 def _read_bytes(source: ImageSource, limits: ImageLimits, name: str | None) -> tuple[bytes, str | None]:
@@ -178,6 +188,7 @@ def _from_pil(
     file_size: int | None,
     name: str | None,
     draft_size: tuple[int, int] | None,
+    encoded: bytes | None,
 ) -> DecodedImage:
     fmt = "JPEG" if pil.format == "MPO" else (pil.format or "RAW")
     mode = pil.mode
@@ -193,6 +204,8 @@ def _from_pil(
         raise ImageTooSmallError(
             f"{_label(name)}: {width}x{height} is smaller than the minimum side of {limits.min_side} px"
         )
+    if fmt == "PNG" and encoded is not None:
+        _verify_png(encoded, name)
     if fmt == "JPEG":
         target = draft_size or (limits.max_side, limits.max_side)
         if orientation in (5, 6, 7, 8):
@@ -259,9 +272,11 @@ def _to_rgb_uint8(pil: Image.Image) -> np.ndarray:
             values = values * 255.0
         grey = np.clip(np.rint(values), 0, 255).astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2)
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in pil.info
-    ) or (mode in ("L", "RGB") and "transparency" in pil.info)
+    has_alpha = (
+        mode in ("RGBA", "LA", "PA", "RGBa", "La")
+        or (mode == "P" and "transparency" in pil.info)
+        or (mode in ("L", "RGB") and "transparency" in pil.info)
+    )
     if has_alpha:
         rgba = pil.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -291,7 +306,9 @@ def _label(name: str | None) -> str:
 
 
 def _too_big(name: str | None, size: int, limits: ImageLimits) -> str:
-    return f"{_label(name)}: file is {size / 1e6:.1f} MB, over the limit of {limits.max_file_bytes / 1e6:.1f} MB"
+    return (
+        f"{_label(name)}: file is {size / 1e6:.1f} MB, over the limit of {limits.max_file_bytes / 1e6:.1f} MB"
+    )
 
 
 def _short(err: Exception) -> str:

@@ -80,7 +80,11 @@ def model_view(
     limits: ImageLimits = DEFAULT_LIMITS,
 ) -> np.ndarray:
     """The uint8 (H, W, 3) picture the model sees: cropped, resized and (if declared) greyscale."""
-    decoded = image if isinstance(image, DecodedImage) else load_image(image, limits, draft_size=draft_size_for(spec))
+    decoded = (
+        image
+        if isinstance(image, DecodedImage)
+        else load_image(image, limits, draft_size=draft_size_for(spec))
+    )
     pil = Image.fromarray(decoded.pixels)
     pil = pil.crop(crop_box(pil.size, spec))
     if pil.size != spec.size:
@@ -93,9 +97,9 @@ def model_view(
 def model_view_to_tensor(view: np.ndarray, spec: InputSpec) -> np.ndarray:
     """Scale a uint8 model view into the card's float32 value range."""
     low, high = spec.value_range
-    tensor = view.astype(np.float32) * np.float32((high - low) / 255.0)
-    if low:
-        tensor += np.float32(low)
+    tensor = view.astype(np.float32) / np.float32(255.0)
+    if (low, high) != (0.0, 1.0):
+        tensor = tensor * np.float32(high - low) + np.float32(low)
     return tensor
 
 

@@ -1,0 +1,45 @@
+"""`fakescope info [MODEL]`: print a model's verified card.
+
+Example:
+    $ fakescope info models/fakescope-demo.onnx --json
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from fakescope.cli.common import load_detector
+
+
+@click.command()
+@click.argument("model", required=False, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the card as JSON.")
+def info(model: str | None, as_json: bool) -> None:
+    """Print the model card of MODEL (default: the bundled model) after verifying it."""
+    detector = load_detector(model)
+    card = detector.card
+    if as_json:
+        click.echo(card.to_json())
+        return
+    click.echo(f"{card.name} {card.version}  ({detector.model_path})")
+    rows = {
+        "architecture": card.architecture,
+        "precision": card.precision,
+        "input": f"{card.input_width}x{card.input_height}x3 {'greyscale' if card.greyscale else 'RGB'}, "
+        f"values {list(card.value_range)}, {card.crop} crop, {card.resize_filter} resize",
+        "classes": f"{', '.join(card.class_names)} ({card.label_convention})",
+        "threshold": card.threshold,
+        "cam layer": card.cam_layer,
+        "created": card.created,
+        "metrics": json.dumps(card.metrics) if card.metrics else "-",
+        "training data": card.training_data or "-",
+        "intended use": card.intended_use or "-",
+        "limitations": card.limitations or "-",
+        "versions": ", ".join(f"{k} {v}" for k, v in card.versions.items()) or "-",
+        "graph sha256": card.graph_sha256,
+    }
+    width = max(map(len, rows))
+    for key, value in rows.items():
+        click.echo(f"  {key.ljust(width)}  {value}")

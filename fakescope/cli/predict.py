@@ -1,0 +1,76 @@
+"""`fakescope predict PATH...`: one verdict per input, never a traceback for bad input.
+
+Example:
+    $ fakescope predict face.jpg other.png --format json --cam-dir cams/
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+from PIL import Image
+
+from fakescope.cli.common import load_detector, model_option
+from fakescope.runtime import Prediction, Rejected
+
+COLUMNS = ("path", "label", "prob_fake", "threshold", "error")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@model_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.option(
+    "--cam-dir", type=click.Path(file_okay=False), default=None, help="Write Grad-CAM overlay PNGs here."
+)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="onnxruntime intra-op threads.")
+def predict(
+    paths: tuple[str, ...], model: str | None, fmt: str, cam_dir: str | None, threads: int | None
+) -> None:
+    """Say REAL or FAKE for each image. Exit 0 if all were analysed, 2 if some were rejected."""
+    detector = load_detector(model, threads)
+    results = detector.predict_batch(list(paths), batch_size=16, names=list(paths), on_error="return")
+    rows = [r.as_row() if isinstance(r, Prediction) else r.as_row(detector.threshold) for r in results]
+    if cam_dir:
+        _write_cams(results, Path(cam_dir))
+    _print_rows(rows, fmt)
+    if any(isinstance(r, Rejected) for r in results):
+        for r in results:
+            if isinstance(r, Rejected):
+                click.echo(f"rejected: {r.message}", err=True)
+        sys.exit(2)
+
+
+def _write_cams(results: list[Prediction | Rejected], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, result in enumerate(results):
+        if isinstance(result, Prediction):
+            stem = Path(result.info.name or f"image{index}").stem
+            picture = np.concatenate([result.view, result.overlay()], axis=1)
+            Image.fromarray(picture).save(folder / f"{index:04d}_{stem}_cam.png")
+
+
+def _print_rows(rows: list[dict], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        click.echo(_table(rows))
+
+
+def _table(rows: list[dict]) -> str:
+    cells = [[str(row[c]) if row[c] is not None else "" for c in COLUMNS] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(COLUMNS)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(COLUMNS, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)

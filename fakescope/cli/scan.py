@@ -1,0 +1,55 @@
+"""`fakescope scan DIR`: every image file under DIR gets exactly one report row, result or error.
+
+Example:
+    $ fakescope scan photos/ --recursive --out report.csv --resume
+"""
+
+from __future__ import annotations
+
+import click
+from tqdm import tqdm
+
+from fakescope.cli.common import load_detector, model_option
+from fakescope.runtime.scan import scan_folder
+
+
+@click.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@model_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default="scan-report.csv",
+    show_default=True,
+    help="Report file: .csv or .jsonl.",
+)
+@click.option("--recursive", "-r", is_flag=True, help="Descend into sub-folders.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Decoding threads.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="onnxruntime intra-op threads.")
+@click.option("--resume", is_flag=True, help="Keep the report and skip paths it already holds.")
+def scan(folder, model, out, recursive, batch_size, workers, threads, resume) -> None:
+    """Scan a folder of images into a CSV or JSONL report."""
+    if not out.lower().endswith((".csv", ".jsonl")):
+        raise click.BadParameter("must end in .csv or .jsonl", param_hint="--out")
+    detector = load_detector(model, threads)
+    bar = tqdm(unit="img", desc="scan", disable=None, dynamic_ncols=True)
+    try:
+        summary = scan_folder(
+            detector,
+            folder,
+            out,
+            recursive=recursive,
+            batch_size=batch_size,
+            workers=workers,
+            resume=resume,
+            progress=bar.update,
+            on_start=lambda total: setattr(bar, "total", total),
+        )
+    finally:
+        bar.close()
+    click.echo(
+        f"{summary.analysed} analysed, {summary.rejected} rejected, {summary.resumed} already in the report, "
+        f"{summary.skipped_non_images} non-image files left out -> {summary.report}",
+        err=True,
+    )

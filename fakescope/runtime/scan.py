@@ -1,0 +1,218 @@
+"""Scan a folder of images into a report that survives being killed: one row per image file, errors included.
+
+Decoding runs on a thread pool (Pillow releases the GIL) while the main thread runs the model on full batches.
+Each batch of rows is appended with one write, flushed and fsync'ed; `resume=True` drops a torn last line and
+skips every path already reported, so a killed scan continues where it stopped.
+
+Example:
+    >>> summary = scan_folder(Detector(), "photos/", "report.csv", recursive=True)
+    >>> summary.analysed, summary.rejected
+    (998, 2)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fakescope.runtime.detector import Detector
+from fakescope.runtime.errors import InvalidImageError
+from fakescope.runtime.images import SUPPORTED_EXTENSIONS, ImageInfo
+from fakescope.runtime.preprocess import model_view
+
+REPORT_COLUMNS = ("path", "label", "prob_fake", "threshold", "width", "height", "format", "error")
+REPORT_SUFFIXES = (".csv", ".jsonl")
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What one scan run did (rows already in a resumed report are counted in `resumed`)."""
+
+    analysed: int
+    rejected: int
+    resumed: int
+    skipped_non_images: int
+    report: Path
+
+
+def find_image_files(folder: str | os.PathLike, recursive: bool = False) -> tuple[list[Path], int]:
+    """Files with an image extension under `folder`, sorted, and the count of other files left out."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
+    candidates = folder.rglob("*") if recursive else folder.glob("*")
+    images, others = [], 0
+    for path in candidates:
+        if not path.is_file():
+            continue
+        if path.suffix.lower() in SUPPORTED_EXTENSIONS:
+            images.append(path)
+        else:
+            others += 1
+    return sorted(images), others
+
+
+def scan_folder(
+    detector: Detector,
+    folder: str | os.PathLike,
+    report: str | os.PathLike,
+    *,
+    recursive: bool = False,
+    batch_size: int = 32,
+    workers: int = 2,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> ScanSummary:
+    """Analyse every image file under `folder` and append one row per file to `report` (.csv or .jsonl).
+
+    Args:
+        detector: the model to run.
+        folder: folder to scan.
+        report: output path; its suffix picks the format.
+        recursive: descend into sub-folders. Defaults to False.
+        batch_size: images per model run. Defaults to 32.
+        workers: decoding threads. Defaults to 2.
+        resume: keep an existing report and skip the paths it already holds. Defaults to False (overwrite).
+        progress: called with the number of rows written after each batch.
+        on_start: called once with the number of files still to scan.
+    """
+    report = Path(report)
+    if report.suffix.lower() not in REPORT_SUFFIXES:
+        raise ValueError(f"report must end in .csv or .jsonl. Received: {report.name}")
+    if batch_size < 1 or workers < 1:
+        raise ValueError(f"`batch_size` and `workers` must be >= 1. Received: {batch_size}, {workers}")
+    paths, others = find_image_files(folder, recursive)
+    done = read_reported_paths(report) if resume else set()
+    todo = [p for p in paths if str(p) not in done]
+    if on_start:
+        on_start(len(todo))
+    writer = _ReportWriter(report, append=resume and report.exists())
+    analysed = rejected = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for batch in _decoded_batches(pool, detector, todo, batch_size):
+            rows = _analyse(detector, batch)
+            writer.write(rows)
+            rejected += sum(1 for row in rows if row["error"])
+            analysed += sum(1 for row in rows if not row["error"])
+            if progress:
+                progress(len(rows))
+    return ScanSummary(analysed, rejected, len(paths) - len(todo), others, report)
+
+
+def read_reported_paths(report: Path) -> set[str]:
+    """Paths already in a report; a torn last line (no newline) from a killed run is cut off first."""
+    if not report.exists():
+        return set()
+    _truncate_torn_tail(report)
+    text = report.read_text(encoding="utf-8")
+    if report.suffix.lower() == ".jsonl":
+        return {json.loads(line)["path"] for line in text.splitlines() if line.strip()}
+    return {row["path"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def _truncate_torn_tail(report: Path) -> None:
+    data = report.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with report.open("r+b") as handle:
+            handle.truncate(data.rfind(b"\n") + 1)
+
+
+_Decoded = tuple[Path, np.ndarray | None, ImageInfo | None, str]
+
+
+def _decoded_batches(pool: ThreadPoolExecutor, detector: Detector, paths: list[Path], batch_size: int):
+    """Batches of decoded images, decoding up to four batches ahead of the model."""
+    pending: deque[Future[_Decoded]] = deque()
+    queue: Iterator[Path] = iter(paths)
+    ahead = batch_size * 4
+    for path in queue:
+        pending.append(pool.submit(_decode, detector, path))
+        if len(pending) >= ahead:
+            break
+    batch: list[_Decoded] = []
+    while pending:
+        batch.append(pending.popleft().result())
+        next_path = next(queue, None)
+        if next_path is not None:
+            pending.append(pool.submit(_decode, detector, next_path))
+        if len(batch) == batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _decode(detector: Detector, path: Path) -> _Decoded:
+    try:
+        decoded = detector.decode(path)
+        return path, model_view(decoded, detector.spec), decoded.info, ""
+    except InvalidImageError as err:
+        return path, None, None, str(err)
+    except Exception as err:  # never lose a row: anything unexpected is recorded, not raised
+        return path, None, None, f"{path.name}: unexpected error ({type(err).__name__}: {err})"
+
+
+def _analyse(detector: Detector, batch: list[_Decoded]) -> list[dict]:
+    good = [i for i, item in enumerate(batch) if item[1] is not None]
+    probs: dict[int, float] = {}
+    if good:
+        prob, _ = detector.predict_views(np.stack([batch[i][1] for i in good]), with_cam=False)
+        probs = dict(zip(good, prob.tolist(), strict=True))
+    rows = []
+    for i, (path, _, info, error) in enumerate(batch):
+        row = dict.fromkeys(REPORT_COLUMNS, "")
+        row.update(path=str(path), threshold=detector.threshold, error=error)
+        if i in probs:
+            p = probs[i]
+            row.update(
+                label="FAKE" if p >= detector.threshold else "REAL",
+                prob_fake=round(p, 6),
+                width=info.width,
+                height=info.height,
+                format=info.format,
+            )
+        rows.append(row)
+    return rows
+
+
+class _ReportWriter:
+    """Appends whole batches of rows with one write + flush + fsync each."""
+
+    def __init__(self, path: Path, append: bool) -> None:
+        self.path = path
+        self.jsonl = path.suffix.lower() == ".jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not append:
+            header = (
+                "" if self.jsonl else self._csv_text([dict(zip(REPORT_COLUMNS, REPORT_COLUMNS, strict=True))])
+            )
+            self._append(header, mode="w")
+
+    def write(self, rows: list[dict]) -> None:
+        if self.jsonl:
+            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        else:
+            text = self._csv_text(rows)
+        self._append(text, mode="a")
+
+    def _csv_text(self, rows: list[dict]) -> str:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, lineterminator="\n")
+        writer.writerows(rows)
+        return buffer.getvalue()
+
+    def _append(self, text: str, mode: str) -> None:
+        with self.path.open(mode, encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())

@@ -1,0 +1,24 @@
+"""Shared fixtures: tiny sealed ONNX models and generated images (nothing is downloaded or committed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from onnx_fixtures import write_tiny_model  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory) -> Path:
+    """A 32x32 RGB fakescope model (conv → GAP → Dense(1), in-graph CAM) with a sealed card."""
+    return write_tiny_model(tmp_path_factory.mktemp("models") / "tiny.onnx")
+
+
+@pytest.fixture(scope="session")
+def tiny_grey_model_path(tmp_path_factory) -> Path:
+    """The same graph, declared as trained on greyscale input."""
+    return write_tiny_model(tmp_path_factory.mktemp("models") / "tiny_grey.onnx", greyscale=True)

@@ -1,0 +1,23 @@
+"""Generated test images: every picture the tests use is made here, none is committed."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+
+def random_rgb(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """Smooth random colour image (JPEG-friendly), uint8 (H, W, 3)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (max(2, height // 8), max(2, width // 8), 3), dtype=np.uint8)
+    return np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BILINEAR))
+
+
+def encode(pixels_or_image, fmt: str, **params) -> bytes:
+    """Encode an array or PIL image in `fmt` with Pillow."""
+    image = pixels_or_image if isinstance(pixels_or_image, Image.Image) else Image.fromarray(pixels_or_image)
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()

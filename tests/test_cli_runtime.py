@@ -1,0 +1,95 @@
+"""`fakescope predict`, `scan` and `info` end to end, through the installed console script."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+
+import pytest
+from image_factory import encode, random_rgb
+from PIL import Image
+
+from fakescope.runtime import Detector
+
+EXE = shutil.which("fakescope")
+pytestmark = pytest.mark.skipif(EXE is None, reason="the fakescope console script is not installed")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+@pytest.fixture
+def images(tmp_path):
+    good = tmp_path / "good.jpg"
+    good.write_bytes(encode(random_rgb(80, 64, seed=1), "JPEG"))
+    other = tmp_path / "other.png"
+    other.write_bytes(encode(random_rgb(50, 50, seed=2), "PNG"))
+    bad = tmp_path / "bad.png"
+    bad.write_text("<html>not an image</html>")
+    return good, other, bad
+
+
+def test_predict_all_good_exits_zero_with_json(tiny_model_path, images):
+    good, other, _ = images
+    out = run("predict", good, other, "--model", tiny_model_path, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    detector = Detector(tiny_model_path)
+    for row, path in zip(rows, (good, other), strict=True):
+        expected = detector.predict(path)
+        assert row["path"] == str(path) and row["label"] == expected.label
+        assert row["prob_fake"] == pytest.approx(expected.prob_fake, abs=1e-6)
+        assert row["error"] == ""
+
+
+def test_predict_with_a_bad_input_exits_two_with_its_message(tiny_model_path, images):
+    good, _, bad = images
+    out = run("predict", good, bad, "--model", tiny_model_path, "--format", "csv")
+    assert out.returncode == 2
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [r["label"] for r in rows][0] in ("REAL", "FAKE")
+    assert "not a PNG, JPEG" in rows[1]["error"]
+    assert "Traceback" not in out.stderr and "bad.png" in out.stderr
+
+
+def test_predict_table_and_cam_overlays(tiny_model_path, images, tmp_path):
+    good, other, _ = images
+    cams = tmp_path / "cams"
+    out = run("predict", good, other, "--model", tiny_model_path, "--cam-dir", cams)
+    assert out.returncode == 0
+    assert out.stdout.splitlines()[0].split()[:3] == ["PATH", "LABEL", "PROB_FAKE"]
+    written = sorted(cams.glob("*.png"))
+    assert len(written) == 2
+    assert Image.open(written[0]).size == (64, 32)  # model view and overlay side by side
+
+
+def test_model_errors_are_one_line(tmp_path, images):
+    good, _, _ = images
+    out = run("predict", good, "--model", tmp_path / "missing.onnx")
+    assert out.returncode == 1
+    assert out.stderr.strip().startswith("Error:") and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_scan_writes_one_row_per_image_and_resumes(tiny_model_path, images, tmp_path):
+    folder = images[0].parent
+    report = tmp_path / "out" / "report.jsonl"
+    out = run("scan", folder, "--model", tiny_model_path, "--out", report, "--batch-size", "2")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    assert sorted(r["path"].rsplit("/", 1)[-1] for r in rows) == ["bad.png", "good.jpg", "other.png"]
+    again = run("scan", folder, "--model", tiny_model_path, "--out", report, "--resume")
+    assert "3 already in the report" in again.stderr
+    assert len(report.read_text().splitlines()) == 3
+
+
+def test_info_prints_the_verified_card(tiny_model_path):
+    out = run("info", tiny_model_path, "--json")
+    assert out.returncode == 0
+    card = json.loads(out.stdout)
+    assert card["name"] == "tiny-test" and card["input_height"] == 32
+    text = run("info", tiny_model_path).stdout
+    assert "limitations" in text and "graph sha256" in text

@@ -1,0 +1,83 @@
+"""`scan_folder`: one row per image file, errors included; resumable after a kill."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from image_factory import encode, random_rgb
+
+from fakescope.runtime import Detector
+from fakescope.runtime.scan import find_image_files, read_reported_paths, scan_folder
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "photos"
+    (root / "sub").mkdir(parents=True)
+    for i in range(23):
+        (root / f"{i:03d}.jpg").write_bytes(encode(random_rgb(64, 64, seed=i), "JPEG"))
+    (root / "sub" / "deep.png").write_bytes(encode(random_rgb(40, 40), "PNG"))
+    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
+    (root / "tiny.png").write_bytes(encode(random_rgb(8, 8), "PNG"))
+    (root / "notes.txt").write_text("not an image")
+    return root
+
+
+def _rows(report):
+    if report.suffix == ".jsonl":
+        return [json.loads(line) for line in report.read_text().splitlines()]
+    return list(csv.DictReader(report.open()))
+
+
+def test_every_image_file_gets_exactly_one_row(tiny_model_path, folder, tmp_path):
+    report = tmp_path / "r.csv"
+    summary = scan_folder(Detector(tiny_model_path), folder, report, batch_size=4, workers=2)
+    rows = _rows(report)
+    expected = {str(p) for p in folder.glob("*.*") if p.suffix != ".txt"}
+    assert sorted(r["path"] for r in rows) == sorted(expected)
+    errors = {r["path"].rsplit("/", 1)[-1]: r["error"] for r in rows if r["error"]}
+    assert set(errors) == {"broken.jpg", "tiny.png"}
+    assert (summary.analysed, summary.rejected, summary.skipped_non_images) == (23, 2, 1)
+
+
+def test_scan_results_equal_predict(tiny_model_path, folder, tmp_path):
+    detector = Detector(tiny_model_path)
+    report = tmp_path / "r.jsonl"
+    scan_folder(detector, folder, report, recursive=True, batch_size=5)
+    rows = {r["path"]: r for r in _rows(report)}
+    assert str(folder / "sub" / "deep.png") in rows
+    for path in sorted(folder.glob("0*.jpg"))[:5]:
+        assert rows[str(path)]["prob_fake"] == pytest.approx(detector.predict(path).prob_fake, abs=1e-6)
+
+
+def test_resume_skips_reported_paths_and_drops_a_torn_line(tiny_model_path, folder, tmp_path):
+    detector = Detector(tiny_model_path)
+    report = tmp_path / "r.csv"
+    scan_folder(detector, folder, report, batch_size=4)
+    full = _rows(report)
+    kept = report.read_text().splitlines(keepends=True)[:11]  # header + 10 rows
+    report.write_text("".join(kept) + kept[-1][:15])  # a half-written row from a killed run
+    summary = scan_folder(detector, folder, report, batch_size=4, resume=True)
+    rows = _rows(report)
+    assert summary.resumed == 10
+    assert sorted(r["path"] for r in rows) == sorted(r["path"] for r in full)
+    assert len(rows) == len({r["path"] for r in rows})
+
+
+def test_reported_paths_of_a_missing_report_are_empty(tmp_path):
+    assert read_reported_paths(tmp_path / "none.csv") == set()
+
+
+def test_report_format_is_checked(tiny_model_path, folder, tmp_path):
+    with pytest.raises(ValueError, match=".csv or .jsonl"):
+        scan_folder(Detector(tiny_model_path), folder, tmp_path / "r.txt")
+
+
+def test_find_image_files_counts_what_it_leaves_out(folder):
+    images, others = find_image_files(folder, recursive=True)
+    assert len(images) == 26 and others == 1
+    assert images == sorted(images)
+    assert np.all([p.is_file() for p in images])
