@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from onnx_fixtures import write_tiny_model  # noqa: E402
+from onnx_fixtures import write_tiny_model
 
 
 @pytest.fixture(scope="session")

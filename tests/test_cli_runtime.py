@@ -51,7 +51,7 @@ def test_predict_with_a_bad_input_exits_two_with_its_message(tiny_model_path, im
     out = run("predict", good, bad, "--model", tiny_model_path, "--format", "csv")
     assert out.returncode == 2
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert [r["label"] for r in rows][0] in ("REAL", "FAKE")
+    assert rows[0]["label"] in ("REAL", "FAKE")
     assert "not a PNG, JPEG" in rows[1]["error"]
     assert "Traceback" not in out.stderr and "bad.png" in out.stderr
 

@@ -31,7 +31,7 @@ IMAGES = [random_rgb(60 + 7 * i, 50 + 5 * i, seed=i) for i in range(6)]
 def test_probability_and_cam_match_a_numpy_reference(tiny_model_path):
     detector = Detector(tiny_model_path)
     batch = np.stack([preprocess(image, detector.spec) for image in IMAGES])
-    prob, logit, cam = reference_outputs(batch)
+    prob, _, cam = reference_outputs(batch)
     results = detector.predict_batch(IMAGES, batch_size=4)
     np.testing.assert_allclose([r.prob_fake for r in results], prob, atol=1e-6)
     expected_cams = normalize_cams(cam.astype(np.float32), (32, 32))
@@ -168,3 +168,18 @@ def test_card_input_size_must_match_the_graph(tmp_path):
     path.write_bytes(seal_model(tiny_model(size=32), tiny_card(size=64)))
     with pytest.raises(ModelCardError, match="input shape"):
         Detector(path)
+
+
+def test_external_data_paths_are_never_followed(tmp_path):
+    model = tiny_model()
+    weights = model.graph.initializer[0]
+    weights.ClearField("raw_data")
+    weights.data_location = onnx.TensorProto.EXTERNAL
+    for key, value in {"location": "../../../../etc/hostname", "offset": "0", "length": "432"}.items():
+        entry = weights.external_data.add()
+        entry.key, entry.value = key, value
+    path = tmp_path / "external.onnx"
+    path.write_bytes(seal_model(model, tiny_card()))
+    with pytest.raises(ModelError) as caught:
+        Detector(path)
+    assert "\n" not in str(caught.value)

@@ -133,7 +133,9 @@ def test_file_over_the_size_limit_is_refused(tmp_path):
         load_image(handle, limits)
 
 
-@pytest.mark.parametrize(("width", "height", "ok"), [(32, 32, True), (31, 31, False), (1, 1, False), (4000, 33, True)])
+@pytest.mark.parametrize(
+    ("width", "height", "ok"), [(32, 32, True), (31, 31, False), (1, 1, False), (4000, 33, True)]
+)
 def test_minimum_side(width, height, ok):
     data = encode(np.zeros((height, width, 3), np.uint8), "PNG")
     if ok:
@@ -249,7 +251,14 @@ def test_float_tiff_in_unit_range_is_scaled():
 def test_inputs_of_every_kind_give_the_same_pixels(tmp_path):
     path = tmp_path / "x.png"
     path.write_bytes(encode(PIXELS, "PNG"))
-    sources = [path, str(path), path.read_bytes(), io.BytesIO(path.read_bytes()), Image.fromarray(PIXELS), PIXELS]
+    sources = [
+        path,
+        str(path),
+        path.read_bytes(),
+        io.BytesIO(path.read_bytes()),
+        Image.fromarray(PIXELS),
+        PIXELS,
+    ]
     for source in sources:
         np.testing.assert_array_equal(load_image(source).pixels, PIXELS)
     assert load_image(path).info.file_size == path.stat().st_size

@@ -1,4 +1,4 @@
-"""`preprocess`: centre crop, antialiased bilinear resize, greyscale and value range, checked against Pillow."""
+"""`preprocess`: centre crop, antialiased bilinear resize, greyscale and value range, against Pillow."""
 
 from __future__ import annotations
 
@@ -60,7 +60,9 @@ def test_paths_bytes_and_arrays_give_identical_tensors(tmp_path):
 
 
 def test_large_jpegs_use_dct_scaling_close_to_a_full_decode():
-    big = np.asarray(Image.fromarray(random_rgb(64, 64, seed=4)).resize((1024, 1024), Image.Resampling.BICUBIC))
+    big = np.asarray(
+        Image.fromarray(random_rgb(64, 64, seed=4)).resize((1024, 1024), Image.Resampling.BICUBIC)
+    )
     data = encode(big, "JPEG", quality=90)
     spec = InputSpec(height=64, width=64)
     drafted = load_image(data, draft_size=draft_size_for(spec))

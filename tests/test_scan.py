@@ -72,7 +72,7 @@ def test_reported_paths_of_a_missing_report_are_empty(tmp_path):
 
 
 def test_report_format_is_checked(tiny_model_path, folder, tmp_path):
-    with pytest.raises(ValueError, match=".csv or .jsonl"):
+    with pytest.raises(ValueError, match=r"\.csv or \.jsonl"):
         scan_folder(Detector(tiny_model_path), folder, tmp_path / "r.txt")
 
 

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import click
 
@@ -47,4 +48,6 @@ def _register() -> None:
         cli.add_command(getattr(module, attribute))
 
 
+# Pillow warns about odd but decodable files (e.g. TIFF tags past the end); the CLI reports errors, not noise.
+warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
 _register()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -124,15 +123,15 @@ def load_image(
         return _from_pil(source, limits, file_size=None, name=name, draft_size=None, encoded=None)
     data, name = _read_bytes(source, limits, name)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            pil = Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
+        pil = Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
     except UnidentifiedImageError:
         raise UnsupportedFormatError(
             f"{_label(name)}: the data is not a PNG, JPEG, BMP, TIFF, WebP or GIF file"
         ) from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageTooLargeError(f"{_label(name)}: declared size is over the safety limit ({_short(err)})") from None
+    except Image.DecompressionBombError as err:
+        raise ImageTooLargeError(
+            f"{_label(name)}: declared size is over the safety limit ({_short(err)})"
+        ) from None
     except Exception as err:  # Pillow raises many types on malformed headers
         raise CorruptImageError(f"{_label(name)}: unreadable image header ({_short(err)})") from None
     with pil:
@@ -306,9 +305,8 @@ def _label(name: str | None) -> str:
 
 
 def _too_big(name: str | None, size: int, limits: ImageLimits) -> str:
-    return (
-        f"{_label(name)}: file is {size / 1e6:.1f} MB, over the limit of {limits.max_file_bytes / 1e6:.1f} MB"
-    )
+    limit = limits.max_file_bytes / 2**20
+    return f"{_label(name)}: file is {size / 2**20:.1f} MiB, over the limit of {limit:.1f} MiB"
 
 
 def _short(err: Exception) -> str:
