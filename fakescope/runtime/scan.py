@@ -98,14 +98,20 @@ def scan_folder(
         on_start(len(todo))
     writer = _ReportWriter(report, append=resume and report.exists())
     analysed = rejected = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # One extra thread writes and fsyncs each batch, so the disk's latency overlaps decoding and inference.
+    with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as disk:
+        pending_write: Future[None] | None = None
         for batch in _decoded_batches(pool, detector, todo, batch_size):
             rows = _analyse(detector, batch)
-            writer.write(rows)
+            if pending_write is not None:
+                pending_write.result()
+            pending_write = disk.submit(writer.write, rows)
             rejected += sum(1 for row in rows if row["error"])
             analysed += sum(1 for row in rows if not row["error"])
             if progress:
                 progress(len(rows))
+        if pending_write is not None:
+            pending_write.result()
     return ScanSummary(analysed, rejected, len(paths) - len(todo), others, report)
 
 

@@ -1,0 +1,1 @@
+"""fakescope benchmarks: figures and ratios measured side by side in one run (`python -m benchmarks`)."""
