@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.images import write_jpegs
-from fakescope.runtime import Detector, model_view
+from fakescope.runtime import Detector
 from fakescope.runtime.scan import scan_folder
 
 
@@ -16,7 +16,7 @@ def decode_only_rate(detector: Detector, paths: list[Path], workers: int) -> flo
     """Images/s of decode + crop/resize alone, with the scan's decoder and thread count."""
 
     def decode(path: Path):
-        return model_view(detector.decode(path), detector.spec)
+        return detector.prepare(path)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -67,8 +67,9 @@ def tiny_model(
     return model
 
 
-def tiny_card(size: int = 32, greyscale: bool = False, threshold: float = 0.5) -> ModelCard:
+def tiny_card(size: int = 32, greyscale: bool = False, threshold: float = 0.5, face_crop=None) -> ModelCard:
     return ModelCard(
+        face_crop=face_crop or {},
         name="tiny-test",
         version="0.0.1",
         architecture="tiny_conv",
@@ -81,9 +82,10 @@ def tiny_card(size: int = 32, greyscale: bool = False, threshold: float = 0.5) -
 
 
 def write_tiny_model(
-    path: Path, size: int = 32, greyscale: bool = False, seed: int = 0, threshold: float = 0.5
+    path: Path, size: int = 32, greyscale: bool = False, seed: int = 0, threshold: float = 0.5, face_crop=None
 ) -> Path:
-    path.write_bytes(seal_model(tiny_model(size, greyscale, seed), tiny_card(size, greyscale, threshold)))
+    card = tiny_card(size, greyscale, threshold, face_crop)
+    path.write_bytes(seal_model(tiny_model(size, greyscale, seed), card))
     return path
 
 

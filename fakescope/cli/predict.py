@@ -17,8 +17,9 @@ from PIL import Image
 
 from fakescope.cli.common import load_detector, model_option
 from fakescope.runtime import Prediction, Rejected
+from fakescope.runtime.results import faces_text
 
-COLUMNS = ("path", "label", "prob_fake", "threshold", "error")
+COLUMNS = ("path", "label", "prob_fake", "threshold", "faces", "error")
 
 
 @click.command()
@@ -60,7 +61,9 @@ def _write_cams(results: list[Prediction | Rejected], folder: Path) -> None:
 def _print_rows(rows: list[dict], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
-    elif fmt == "csv":
+        return
+    rows = [{**row, "faces": faces_text(row["faces"])} for row in rows]
+    if fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

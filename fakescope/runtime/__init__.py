@@ -7,7 +7,7 @@ Example:
 """
 
 from fakescope.runtime.card import ModelCard
-from fakescope.runtime.detector import Detector, Prediction, Rejected, Timings
+from fakescope.runtime.detector import Detector
 from fakescope.runtime.errors import (
     CorruptImageError,
     FakescopeError,
@@ -29,6 +29,7 @@ from fakescope.runtime.images import (
 )
 from fakescope.runtime.models import default_model_path, list_models, models_dir
 from fakescope.runtime.preprocess import InputSpec, model_view, preprocess
+from fakescope.runtime.results import FaceVerdict, Prediction, Rejected, Timings
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -36,6 +37,7 @@ __all__ = [
     "CorruptImageError",
     "DecodedImage",
     "Detector",
+    "FaceVerdict",
     "FakescopeError",
     "ImageInfo",
     "ImageLimits",

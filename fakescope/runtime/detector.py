@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -21,106 +21,19 @@ import onnxruntime as ort
 
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.errors import InvalidImageError, ModelCardError, ModelError
-from fakescope.runtime.heatmap import normalize_cams, overlay
-from fakescope.runtime.images import (
-    DEFAULT_LIMITS,
-    DecodedImage,
-    ImageInfo,
-    ImageLimits,
-    ImageSource,
-    load_image,
-)
+from fakescope.runtime.faces import FaceFinder
+from fakescope.runtime.framing import Framed, frame
+from fakescope.runtime.heatmap import normalize_cams
+from fakescope.runtime.images import DEFAULT_LIMITS, DecodedImage, ImageLimits, ImageSource, load_image
 from fakescope.runtime.integrity import ProtobufError, graph_sha256
 from fakescope.runtime.models import default_model_path
-from fakescope.runtime.preprocess import draft_size_for, model_view, model_view_to_tensor
-from fakescope.runtime.spec import (
-    CARD_METADATA_KEY,
-    CLASS_NAMES,
-    INPUT_IMAGE,
-    OUTPUT_CAM,
-    OUTPUT_NAMES,
-    OUTPUT_PROB,
-)
+from fakescope.runtime.preprocess import draft_size_for, model_view_to_tensor
+from fakescope.runtime.results import FaceVerdict, Prediction, Rejected, Timings, check_threshold
+from fakescope.runtime.spec import CARD_METADATA_KEY, INPUT_IMAGE, OUTPUT_CAM, OUTPUT_NAMES, OUTPUT_PROB
 
 MAX_MODEL_BYTES = 512 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Timings:
-    """Milliseconds spent per stage (for a batch, the batch's share per image)."""
-
-    decode_ms: float
-    inference_ms: float
-    total_ms: float
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The verdict on one image.
-
-    `prob_fake` is P(fake) (real = 0, fake = 1); `label` is "FAKE" when prob_fake >= threshold;
-    `confidence` is the probability of the chosen label; `cam` is float32 (H, W) in [0, 1] at the model's
-    input resolution, aligned with `view`, the uint8 picture the model saw.
-    """
-
-    prob_fake: float
-    threshold: float
-    cam: np.ndarray
-    view: np.ndarray
-    info: ImageInfo
-    timings: Timings
-
-    @property
-    def label(self) -> str:
-        return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
-
-    @property
-    def prob_real(self) -> float:
-        return 1.0 - self.prob_fake
-
-    @property
-    def confidence(self) -> float:
-        return self.prob_fake if self.label == CLASS_NAMES[1] else self.prob_real
-
-    def with_threshold(self, threshold: float) -> Prediction:
-        """The same result judged at another threshold (no model run)."""
-        _check_threshold(threshold)
-        return replace(self, threshold=float(threshold))
-
-    def overlay(self, alpha: float = 0.45) -> np.ndarray:
-        """The Grad-CAM jet heatmap blended over the model's view, uint8 (H, W, 3)."""
-        return overlay(self.view, self.cam, alpha)
-
-    def as_row(self) -> dict:
-        """A flat, JSON-friendly record (no arrays)."""
-        return {
-            "path": self.info.name,
-            "label": self.label,
-            "prob_fake": round(self.prob_fake, 6),
-            "threshold": self.threshold,
-            "error": "",
-        }
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """An input that could not be analysed, with its one-line reason."""
-
-    source: str | None
-    error: InvalidImageError
-
-    @property
-    def message(self) -> str:
-        return str(self.error)
-
-    def as_row(self, threshold: float) -> dict:
-        return {
-            "path": self.source,
-            "label": "",
-            "prob_fake": None,
-            "threshold": threshold,
-            "error": self.message,
-        }
+FACE_DECODE_SIDE = 1024
+"""With a face front-end, JPEGs are DCT-decoded to no less than this, so face crops keep their detail."""
 
 
 class Detector:
@@ -132,6 +45,8 @@ class Detector:
         providers: onnxruntime execution providers. Defaults to ["CPUExecutionProvider"].
         limits: image decoding limits. Defaults to `DEFAULT_LIMITS`.
         threshold: decision threshold overriding the card's. Defaults to the card's.
+        face_crop: find and crop faces first (True), never (False), or as the card declares (None).
+            Defaults to None.
 
     Raises:
         ModelError: the file is missing, not ONNX, tampered with, or not a fakescope model.
@@ -144,6 +59,7 @@ class Detector:
         providers: Sequence[str] | None = None,
         limits: ImageLimits = DEFAULT_LIMITS,
         threshold: float | None = None,
+        face_crop: bool | None = None,
     ) -> None:
         self.model_path = Path(model) if model is not None else default_model_path()
         model_bytes = _read_model(self.model_path)
@@ -153,8 +69,13 @@ class Detector:
         self.spec = self.card.input_spec
         self.limits = limits
         if threshold is not None:
-            _check_threshold(threshold)
+            check_threshold(threshold)
         self.threshold = float(threshold if threshold is not None else self.card.threshold)
+        faces = self.card.face_crop
+        use_faces = bool(faces.get("enabled", False)) if face_crop is None else face_crop
+        self.face_finder = FaceFinder(threads=1) if use_faces else None
+        self.face_margin = float(faces.get("margin", 0.3))
+        self.face_align = bool(faces.get("align", False))
 
     def __repr__(self) -> str:
         return f"Detector(model={str(self.model_path)!r}, card={self.card.name!r} v{self.card.version})"
@@ -163,9 +84,15 @@ class Detector:
         """Decode and validate an input with this detector's limits (JPEGs decoded at a reduced scale)."""
         if isinstance(image, DecodedImage):
             return image
-        return load_image(
-            image, self.limits, draft_size=draft_size_for(self.spec), name=name or _name_of(image)
-        )
+        draft = (FACE_DECODE_SIDE, FACE_DECODE_SIDE) if self.face_finder else draft_size_for(self.spec)
+        return load_image(image, self.limits, draft_size=draft, name=name or _name_of(image))
+
+    def prepare(self, image: ImageSource | DecodedImage, name: str | None = None) -> Framed:
+        """Decode an input and cut the views the model will see (each face, or the centre crop)."""
+        decoded = self.decode(image, name)
+        if name and decoded.info.name != name:
+            decoded = DecodedImage(decoded.pixels, replace(decoded.info, name=name))
+        return frame(decoded, self.spec, self.face_finder, self.face_margin, self.face_align)
 
     def predict(self, image: ImageSource | DecodedImage, name: str | None = None) -> Prediction:
         """Analyse one image. Raises `InvalidImageError` for input that cannot be analysed."""
@@ -216,31 +143,50 @@ class Detector:
         prob, cam = self.session.run([OUTPUT_PROB, OUTPUT_CAM], {INPUT_IMAGE: batch})
         return prob.reshape(-1).astype(np.float64), normalize_cams(cam, (self.spec.height, self.spec.width))
 
+    def judge(
+        self, framed: Sequence[Framed], with_cam: bool = True, decode_ms: float = 0.0
+    ) -> list[Prediction]:
+        """Run the model once on every view of `framed` and build one `Prediction` per image.
+
+        Without `with_cam`, the CAMs are empty (0x0) arrays: for scans that only need the verdicts.
+        """
+        started = time.perf_counter()
+        views = np.stack([view for item in framed for view in item.views])
+        probs, cams = self.predict_views(views, with_cam)
+        if cams is None:
+            cams = np.zeros((len(views), 0, 0), np.float32)
+        share = (time.perf_counter() - started) * 1000.0 / max(1, len(framed))
+        timings = Timings(decode_ms=decode_ms, inference_ms=share, total_ms=decode_ms + share)
+        results, index = [], 0
+        for item in framed:
+            count = len(item.views)
+            p, c, v = probs[index : index + count], cams[index : index + count], views[index : index + count]
+            index += count
+            best = int(np.argmax(p))
+            faces = tuple(
+                FaceVerdict(f.box, f.crop, f.score, float(p[k]), c[k], v[k], f.transform)
+                for k, f in enumerate(item.faces)
+            )
+            results.append(
+                Prediction(float(p[best]), self.threshold, c[best], v[best], item.info, timings, faces)
+            )
+        return results
+
     def _predict_chunk(self, chunk, on_error) -> list[Prediction | Rejected]:
         started = time.perf_counter()
-        views, infos, slots, out = [], [], [], [None] * len(chunk)
+        framed, slots, out = [], [], [None] * len(chunk)
         for i, (image, name) in enumerate(chunk):
             try:
-                decoded = self.decode(image, name)
-                views.append(model_view(decoded, self.spec))
-                infos.append(decoded.info if not name else replace(decoded.info, name=name))
+                framed.append(self.prepare(image, name))
                 slots.append(i)
             except InvalidImageError as err:
                 if on_error == "raise":
                     raise
                 out[i] = Rejected(name or _name_of(image), err)
-        decoded_at = time.perf_counter()
-        if views:
-            probs, cams = self.predict_views(np.stack(views))
-            finished = time.perf_counter()
-            share = 1000.0 / len(views)
-            timings = Timings(
-                decode_ms=(decoded_at - started) * share,
-                inference_ms=(finished - decoded_at) * share,
-                total_ms=(finished - started) * share,
-            )
-            for slot, prob, cam, view, info in zip(slots, probs, cams, views, infos, strict=True):
-                out[slot] = Prediction(float(prob), self.threshold, cam, view, info, timings)
+        if framed:
+            decode_ms = (time.perf_counter() - started) * 1000.0 / len(framed)
+            for slot, prediction in zip(slots, self.judge(framed, decode_ms=decode_ms), strict=True):
+                out[slot] = prediction
         return out
 
 
@@ -309,11 +255,6 @@ def _check_io(session: ort.InferenceSession, card: ModelCard, path: Path) -> Non
     expected = [card.input_height, card.input_width, 3]
     if len(shape) != 4 or [d if isinstance(d, int) else None for d in shape[1:]] != expected:
         raise ModelCardError(f"{path}: input shape {shape} does not match the card's (N, {expected})")
-
-
-def _check_threshold(threshold: float) -> None:
-    if not 0.0 < threshold < 1.0:
-        raise ValueError(f"`threshold` must be in (0, 1). Received: threshold={threshold}")
 
 
 def _name_of(image) -> str | None:

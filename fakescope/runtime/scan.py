@@ -22,14 +22,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.errors import InvalidImageError
-from fakescope.runtime.images import SUPPORTED_EXTENSIONS, ImageInfo
-from fakescope.runtime.preprocess import model_view
+from fakescope.runtime.framing import Framed
+from fakescope.runtime.images import SUPPORTED_EXTENSIONS
+from fakescope.runtime.results import faces_text
 
-REPORT_COLUMNS = ("path", "label", "prob_fake", "threshold", "width", "height", "format", "error")
+REPORT_COLUMNS = ("path", "label", "prob_fake", "threshold", "width", "height", "format", "faces", "error")
 REPORT_SUFFIXES = (".csv", ".jsonl")
 
 
@@ -133,7 +132,7 @@ def _truncate_torn_tail(report: Path) -> None:
             handle.truncate(data.rfind(b"\n") + 1)
 
 
-_Decoded = tuple[Path, np.ndarray | None, ImageInfo | None, str]
+_Decoded = tuple[Path, Framed | None, str]
 
 
 def _decoded_batches(pool: ThreadPoolExecutor, detector: Detector, paths: list[Path], batch_size: int):
@@ -160,32 +159,29 @@ def _decoded_batches(pool: ThreadPoolExecutor, detector: Detector, paths: list[P
 
 def _decode(detector: Detector, path: Path) -> _Decoded:
     try:
-        decoded = detector.decode(path)
-        return path, model_view(decoded, detector.spec), decoded.info, ""
+        return path, detector.prepare(path), ""
     except InvalidImageError as err:
-        return path, None, None, str(err)
+        return path, None, str(err)
     except Exception as err:  # never lose a row: anything unexpected is recorded, not raised
-        return path, None, None, f"{path.name}: unexpected error ({type(err).__name__}: {err})"
+        return path, None, f"{path.name}: unexpected error ({type(err).__name__}: {err})"
 
 
 def _analyse(detector: Detector, batch: list[_Decoded]) -> list[dict]:
-    good = [i for i, item in enumerate(batch) if item[1] is not None]
-    probs: dict[int, float] = {}
-    if good:
-        prob, _ = detector.predict_views(np.stack([batch[i][1] for i in good]), with_cam=False)
-        probs = dict(zip(good, prob.tolist(), strict=True))
+    framed = [item for _, item, _ in batch if item is not None]
+    verdicts = iter(detector.judge(framed, with_cam=False) if framed else [])
     rows = []
-    for i, (path, _, info, error) in enumerate(batch):
+    for path, item, error in batch:
         row = dict.fromkeys(REPORT_COLUMNS, "")
         row.update(path=str(path), threshold=detector.threshold, error=error)
-        if i in probs:
-            p = probs[i]
+        if item is not None:
+            result = next(verdicts)
             row.update(
-                label="FAKE" if p >= detector.threshold else "REAL",
-                prob_fake=round(p, 6),
-                width=info.width,
-                height=info.height,
-                format=info.format,
+                label=result.label,
+                prob_fake=round(result.prob_fake, 6),
+                width=result.info.width,
+                height=result.info.height,
+                format=result.info.format,
+                faces=faces_text([face.as_dict() for face in result.faces]),
             )
         rows.append(row)
     return rows

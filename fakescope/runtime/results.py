@@ -1,0 +1,136 @@
+"""What the `Detector` returns: frozen results, and rejections with their one-line reason.
+
+Example:
+    >>> result = Detector().predict("group.jpg")
+    >>> result.label, len(result.faces), result.face.box if result.face else None
+    ('FAKE', 2, (412, 96, 598, 282))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from fakescope.runtime.errors import InvalidImageError
+from fakescope.runtime.heatmap import overlay
+from fakescope.runtime.images import ImageInfo
+from fakescope.runtime.spec import CLASS_NAMES
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Milliseconds spent per stage (for a batch, the batch's share per image)."""
+
+    decode_ms: float
+    inference_ms: float
+    total_ms: float
+
+
+@dataclass(frozen=True)
+class FaceVerdict:
+    """One face found by the face front-end, and the model's verdict on its crop.
+
+    `box` is (x0, y0, x1, y1) of the detected face and `crop` the square the model saw, both in the original
+    photo's pixels (after EXIF orientation). `transform` is the 3x3 matrix taking the model view's pixel
+    coordinates to the photo's, so `cam` can be drawn back onto the photo.
+    """
+
+    box: tuple[int, int, int, int]
+    crop: tuple[int, int, int, int]
+    score: float
+    prob_fake: float
+    cam: np.ndarray
+    view: np.ndarray
+    transform: np.ndarray
+
+    def as_dict(self) -> dict:
+        return {"box": list(self.box), "score": round(self.score, 4), "prob_fake": round(self.prob_fake, 6)}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The verdict on one image.
+
+    `prob_fake` is P(fake) (real = 0, fake = 1); `label` is "FAKE" when prob_fake >= threshold;
+    `confidence` is the probability of the chosen label; `cam` is float32 (H, W) in [0, 1] at the model's
+    input resolution, aligned with `view`, the uint8 picture the model saw. With a face front-end, `faces`
+    holds every face's verdict, the image's verdict is its most fake face (`face`), and `face` is None when
+    no face was found (the model then saw a centre crop).
+    """
+
+    prob_fake: float
+    threshold: float
+    cam: np.ndarray
+    view: np.ndarray
+    info: ImageInfo
+    timings: Timings
+    faces: tuple[FaceVerdict, ...] = ()
+
+    @property
+    def face(self) -> FaceVerdict | None:
+        return max(self.faces, key=lambda f: f.prob_fake) if self.faces else None
+
+    @property
+    def label(self) -> str:
+        return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
+
+    @property
+    def prob_real(self) -> float:
+        return 1.0 - self.prob_fake
+
+    @property
+    def confidence(self) -> float:
+        return self.prob_fake if self.label == CLASS_NAMES[1] else self.prob_real
+
+    def with_threshold(self, threshold: float) -> Prediction:
+        """The same result judged at another threshold (no model run)."""
+        check_threshold(threshold)
+        return replace(self, threshold=float(threshold))
+
+    def overlay(self, alpha: float = 0.45) -> np.ndarray:
+        """The Grad-CAM jet heatmap blended over the model's view, uint8 (H, W, 3)."""
+        return overlay(self.view, self.cam, alpha)
+
+    def as_row(self) -> dict:
+        """A flat, JSON-friendly record (no arrays)."""
+        return {
+            "path": self.info.name,
+            "label": self.label,
+            "prob_fake": round(self.prob_fake, 6),
+            "threshold": self.threshold,
+            "faces": [face.as_dict() for face in self.faces],
+            "error": "",
+        }
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input that could not be analysed, with its one-line reason."""
+
+    source: str | None
+    error: InvalidImageError
+
+    @property
+    def message(self) -> str:
+        return str(self.error)
+
+    def as_row(self, threshold: float) -> dict:
+        return {
+            "path": self.source,
+            "label": "",
+            "prob_fake": None,
+            "threshold": threshold,
+            "faces": [],
+            "error": self.message,
+        }
+
+
+def faces_text(faces: list[dict]) -> str:
+    """Faces of a row as compact text for CSV and tables: "x0,y0,x1,y1:prob; ..." ("" when none)."""
+    return "; ".join("{},{},{},{}:{:.3f}".format(*face["box"], face["prob_fake"]) for face in faces)
+
+
+def check_threshold(threshold: float) -> None:
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"`threshold` must be in (0, 1). Received: threshold={threshold}")
