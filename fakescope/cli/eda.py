@@ -1,0 +1,70 @@
+"""`fakescope eda DATA_DIR --out DIR`: measure a dataset and write the EDA table and report.
+
+Example:
+    $ fakescope eda data/140k --out reports/eda --sample 5000
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+CACHE_NAME = "eda-cache.parquet"
+
+
+@click.command("eda")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the table, report.html and PNGs.",
+)
+@click.option("--sample", type=click.IntRange(min=1), help="Measure only N images drawn at random (seeded).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per CPU).")
+def eda(data_dir: Path, out_dir: Path, sample: int | None, workers: int | None) -> None:
+    """Statistics, figures and shortcut warnings for the real/fake dataset in DATA_DIR."""
+    try:
+        from tqdm import tqdm
+
+        from fakescope.data.layout import DatasetLayoutError
+        from fakescope.eda.report import write_report
+        from fakescope.eda.stats import collect_stats
+    except ModuleNotFoundError as err:
+        raise click.ClickException(f"{err.name} is missing: pip install 'fakescope[eda]'") from None
+
+    with tqdm(unit="img", desc="measuring", dynamic_ncols=True) as bar:
+        cached: list[int] = []
+
+        def progress(done: int, total: int) -> None:
+            if not cached:
+                cached.append(done)  # the first call counts the images found in the cache
+            bar.total = total
+            bar.update(done - bar.n)
+
+        start = time.perf_counter()
+        try:
+            table = collect_stats(
+                data_dir, sample=sample, workers=workers, cache=out_dir / CACHE_NAME, progress=progress
+            )
+        except (DatasetLayoutError, OSError) as err:
+            raise click.ClickException(str(err)) from None
+        seconds = time.perf_counter() - start
+    errors = int((table["error"] != "").sum())
+    measured = len(table) - (cached[0] if cached else 0)
+    click.echo(
+        f"{len(table):,} images ({errors:,} unreadable, {len(table) - measured:,} from the cache); "
+        f"measured {measured:,} in {seconds:.1f} s ({measured / max(seconds, 1e-9):.0f} images/s)"
+    )
+    report = write_report(table, out_dir, title=f"fakescope EDA: {data_dir}")
+    click.echo(f"table:  {report.table}")
+    click.echo(f"report: {report.html}")
+    if report.pngs:
+        click.echo(f"PNGs:   {len(report.pngs)} in {out_dir}")
+    if report.png_note:
+        click.echo(f"note:   {report.png_note}")
+    for line in report.summary:
+        click.echo(f"- {line}")
