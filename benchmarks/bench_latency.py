@@ -78,8 +78,8 @@ def _tflite_runners(
     return runners
 
 
-def run(runs: int = 100) -> dict:
-    """Latency table rows: {arch: {engine: {threads: Stats}}}."""
+def run(runs: int = 100, keep: Path | None = None) -> dict:
+    """Latency rows {arch: {engine: {threads: Stats}}}; the exported models stay in `keep` when given."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
@@ -89,13 +89,13 @@ def run(runs: int = 100) -> dict:
     thread_counts = sorted({1, all_cores})
     results: dict = {"threads": thread_counts}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = keep or Path(tmp)
         calib = write_jpegs(folder / "calib", 64)
         image = calib[0]
         for arch in ARCHS:
             keras_file = _keras_model(arch, folder)
             onnx_file = folder / f"{arch}.onnx"
-            export_model(keras_file, onnx_file, int8=True, calib=folder / "calib", calib_images=64)
+            export_model(keras_file, onnx_file, int8=True, fp16=True, calib=folder / "calib", calib_images=64)
             model = keras.models.load_model(keras_file, compile=False)
             spec = InputSpec(INPUT_SIZE, INPUT_SIZE)
             rows: dict[str, dict[int, Stats]] = {}
