@@ -1,0 +1,68 @@
+"""`fakescope dashboard`: serve the detector dashboard (or the explorer, or the model report) with Voila.
+
+Example:
+    $ fakescope dashboard --model models/fakescope-demo.onnx
+    $ fakescope dashboard explore --data data/demo
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("notebook", default="dashboard", metavar="[NOTEBOOK]")
+@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True, help="TCP port.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind; anything but localhost is public.",
+)
+@click.option("--model", "-m", type=click.Path(dir_okay=False), default=None, help="ONNX model to open.")
+@click.option("--data", type=click.Path(file_okay=False), default=None, help="Dataset folder to open.")
+@click.option("--samples", type=click.Path(file_okay=False), default=None, help="Images for 'try a sample'.")
+@click.option(
+    "--pool-size",
+    type=click.IntRange(0, 8),
+    default=1,
+    show_default=True,
+    help="Pre-heated kernels (0: none).",
+)
+def dashboard(
+    notebook: str,
+    port: int,
+    host: str,
+    model: str | None,
+    data: str | None,
+    samples: str | None,
+    pool_size: int,
+) -> None:
+    """Serve a dashboard in the browser with Voila until Ctrl-C.
+
+    NOTEBOOK is `dashboard` (the detector, default), `explore` (dataset statistics), `evaluate` (model
+    report) or the path of a notebook.
+    """
+    from fakescope.widgets.notebooks import notebook_path
+    from fakescope.widgets.serve import dashboard_env, is_local, serve, url_for
+
+    try:
+        import voila  # noqa: F401
+    except ImportError:
+        raise click.ClickException("the dashboard needs Voila: pip install 'fakescope[widgets]'") from None
+    try:
+        path = notebook_path(notebook)
+    except FileNotFoundError as err:
+        raise click.ClickException(str(err)) from None
+    if model is not None:
+        from fakescope.cli.common import load_detector
+
+        load_detector(model)
+    if not is_local(host):
+        click.echo(
+            f"warning: binding to {host} makes the dashboard reachable from other machines, with no password",
+            err=True,
+        )
+    click.echo(f"fakescope dashboard: serving {path.name} at {url_for(host, port)} (Ctrl-C to stop)")
+    serve(path, port=port, host=host, pool_size=pool_size, env=dashboard_env(model, data, samples))
+    click.echo("fakescope dashboard: stopped")

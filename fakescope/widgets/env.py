@@ -1,0 +1,30 @@
+"""Environment variables through which `fakescope dashboard` tells the served notebooks what to open.
+
+Voila runs each notebook in a fresh kernel that inherits the server's environment, so the CLI sets these and
+the widget constructors read them when they are given no explicit argument.
+
+Example:
+    >>> os.environ[MODEL_ENV] = "models/my.onnx"
+    >>> env_path(MODEL_ENV)
+    PosixPath('models/my.onnx')
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+MODEL_ENV = "FAKESCOPE_MODEL"
+"""ONNX model the detector dashboard and the model report open first."""
+
+DATA_ENV = "FAKESCOPE_DATA"
+"""Dataset folder the explorer and the model report start with."""
+
+SAMPLES_ENV = "FAKESCOPE_SAMPLES"
+"""Folder of images for the dashboard's "try a sample" picker (default: the bundled samples)."""
+
+
+def env_path(name: str) -> Path | None:
+    """The path in environment variable `name`, or None when it is unset or empty."""
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None

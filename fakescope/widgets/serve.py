@@ -1,0 +1,81 @@
+"""Serve a dashboard notebook with Voila, in this process: arguments, configuration and environment.
+
+Voila runs each page in a fresh kernel that inherits this process's environment, so the model, data and
+samples reach the notebook's widgets through the variables of `fakescope.widgets.env`. Ctrl-C stops the server
+and shuts its kernels down (Voila's own handling).
+
+Example:
+    >>> serve(notebook_path("dashboard"), port=8866, host="127.0.0.1", env=dashboard_env(model="my.onnx"))
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fakescope.runtime import DEFAULT_LIMITS
+from fakescope.widgets.env import DATA_ENV, MODEL_ENV, SAMPLES_ENV
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+FILES_PER_MESSAGE = 8
+"""Files at the size limit that one upload may carry: the browser sends every chosen file in one message."""
+
+MAX_MESSAGE_BYTES = FILES_PER_MESSAGE * DEFAULT_LIMITS.max_file_bytes * 4 // 3 + (1 << 20)
+"""Websocket message limit (tornado's default is 10 MiB): room for the files plus encoding overhead."""
+
+
+def voila_argv(notebook: Path, *, port: int, host: str, pool_size: int = 1) -> list[str]:
+    """Voila's command-line arguments: sources hidden, light theme, no browser, this port or fail, and
+    `pool_size` kernels pre-heated (the notebook already run) so a page opens fast; 0 disables that.
+    """
+    if pool_size < 0:
+        raise ValueError(f"`pool_size` must be >= 0. Received: pool_size={pool_size}")
+    argv = [
+        str(notebook),
+        f"--port={port}",
+        f"--Voila.ip={host}",
+        "--Voila.port_retries=0",
+        "--no-browser",
+        "--strip_sources=True",
+        "--theme=light",
+        "--show_tracebacks=False",
+    ]
+    if pool_size:
+        argv += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
+    return argv
+
+
+def voila_config() -> dict[str, Any]:
+    """Settings that have no command-line form: the websocket message limit that fits the upload limit."""
+    return {"Voila": {"tornado_settings": {"websocket_max_message_size": MAX_MESSAGE_BYTES}}}
+
+
+def dashboard_env(
+    model: str | Path | None = None, data: str | Path | None = None, samples: str | Path | None = None
+) -> dict[str, str]:
+    """The dashboard variables for the given paths (made absolute, as kernels may start elsewhere)."""
+    pairs = ((MODEL_ENV, model), (DATA_ENV, data), (SAMPLES_ENV, samples))
+    return {name: str(Path(value).expanduser().resolve()) for name, value in pairs if value is not None}
+
+
+def serve(notebook: Path, *, port: int, host: str, pool_size: int = 1, env: Mapping[str, str] = ()) -> None:
+    """Run Voila on `notebook` until Ctrl-C (blocks); `env` is added to the environment kernels inherit."""
+    from traitlets.config import Config
+    from voila.app import Voila
+
+    os.environ.update(env)
+    Voila.launch_instance(
+        argv=voila_argv(notebook, port=port, host=host, pool_size=pool_size), config=Config(voila_config())
+    )
+
+
+def is_local(host: str) -> bool:
+    return host in LOCAL_HOSTS
+
+
+def url_for(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"

@@ -1,0 +1,62 @@
+"""End to end: `fakescope dashboard evaluate` (the model report) in Debian's chromium, offline."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from browser_support import CHROMIUM, MODEL_SEED, BrowserPage, DashboardServer, record_timings, write_dataset
+from onnx_fixtures import write_tiny_model
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from fakescope.report import compute_curves, evaluate_folder, metrics_at  # noqa: E402
+from fakescope.runtime import Detector  # noqa: E402
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("evaluate")
+    model = write_tiny_model(folder / "tiny.onnx", seed=MODEL_SEED)
+    data = write_dataset(folder / "faces", per_class=6)
+    server = DashboardServer(["evaluate", "--model", str(model), "--data", str(data)], folder / "voila.log")
+    yield model, data, server
+    assert server.stop() == 0
+
+
+def test_model_report_evaluates_and_shows_curves_matrix_and_mistakes(setup):
+    model, data, server = setup
+    reference = evaluate_folder(Detector(model), data, split="test")
+    curves, metrics = compute_curves(reference), metrics_at(reference, 0.5)
+    with sync_api.sync_playwright() as playwright:
+        browser = BrowserPage(playwright)
+        try:
+            ready = browser.open(server.url, ".fs-app button:has-text('Evaluate'):not([disabled])")
+            page = browser.page
+            started = time.perf_counter()
+            page.get_by_role("button", name="Evaluate").click()
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length == 5", timeout=60_000)
+            page.locator(".fs-thumb").first.wait_for(timeout=30_000)
+            elapsed = time.perf_counter() - started
+            titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
+            assert f"ROC curve · AUC {curves.roc_auc:.3f}" in titles
+            assert "Confusion matrix · threshold 0.50" in titles
+            tiles = page.locator(".fs-tiles").inner_text()
+            assert f"{metrics.accuracy:.3f}" in tiles
+            mistakes = int(metrics.confusion[0, 1] + metrics.confusion[1, 0])
+            assert page.locator(".fs-thumb").count() == min(mistakes, 8)
+            assert page.locator(".fs-row img").first.evaluate("el => el.naturalWidth") > 0
+            assert browser.dialogs == []
+            browser.screenshot("evaluate")
+        finally:
+            browser.close()
+    record_timings("model_report", {"page_ready_s": ready, "evaluate_12_images_s": elapsed})

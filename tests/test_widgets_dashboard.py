@@ -1,0 +1,218 @@
+"""DetectorDashboard driven from Python: uploads, samples, threshold, opacity, history, models, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from browser_support import FAKE_LOOK, MODEL_SEED, REAL_LOOK, encoded, face_image, write_samples
+from onnx_fixtures import write_tiny_model
+from PIL import Image
+
+from fakescope.runtime import Detector
+from fakescope.widgets import DetectorDashboard
+from fakescope.widgets.env import MODEL_ENV, SAMPLES_ENV
+from fakescope.widgets.pictures import fit
+from fakescope.widgets.result_card import SIDE
+
+XSS_NAME = "<img src=x onerror=alert(1)>.png"
+
+
+def upload_value(files: list[tuple[str, bytes]]) -> tuple[dict, ...]:
+    """What ipywidgets 8's FileUpload holds after the browser sent `files`."""
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    return tuple(
+        {"name": n, "type": "image/png", "size": len(c), "content": memoryview(c), "last_modified": when}
+        for n, c in files
+    )
+
+
+def decode(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return write_tiny_model(tmp_path_factory.mktemp("model") / "tiny.onnx", seed=MODEL_SEED)
+
+
+@pytest.fixture(scope="module")
+def faces() -> dict[str, bytes]:
+    return {"real.png": encoded(face_image(*REAL_LOOK)), "fake.png": encoded(face_image(*FAKE_LOOK))}
+
+
+@pytest.fixture()
+def dashboard(model, tmp_path) -> DetectorDashboard:
+    return DetectorDashboard(model, samples_folder=tmp_path / "no-samples")
+
+
+def test_upload_shows_one_card_per_image_with_the_detectors_verdict(dashboard, model, faces):
+    dashboard.upload.value = upload_value(list(faces.items()))
+    reference = Detector(model)
+    cards = dashboard.results.children
+    assert len(cards) == 2
+    for card, (name, content) in zip(cards, faces.items(), strict=True):
+        expected = reference.predict(content, name=name)
+        assert name in card.heading.value
+        assert f">{expected.label}<" in card.verdict.value
+        assert f"P(fake) <b>{expected.prob_fake:.3f}</b>" in card.probabilities.value
+        assert f"P(real) <b>{expected.prob_real:.3f}</b>" in card.probabilities.value
+        assert "96 × 96 px" in card.info.value and "PNG" in card.info.value
+    assert [">REAL<" in c.verdict.value for c in cards] == [True, False]
+    assert dashboard.upload.value == ()  # cleared, so the same file can be uploaded again
+    assert "Analysed 2 of 2" in dashboard.status.value
+
+
+def test_cam_and_overlay_are_shown_side_by_side_and_opacity_blends_them(dashboard, faces):
+    dashboard.upload.value = upload_value([("fake.png", faces["fake.png"])])
+    card = dashboard.results.children[0]
+    heatmap = decode(card.heatmap.value)
+    assert heatmap.shape == (SIDE, SIDE, 3)
+    dashboard.opacity.value = 0.0
+    np.testing.assert_array_equal(decode(card.overlay.value), fit(card.result.view, SIDE))
+    dashboard.opacity.value = 1.0
+    np.testing.assert_array_equal(decode(card.overlay.value), heatmap)
+    hottest = np.unravel_index(np.argmax(card.result.cam), card.result.cam.shape)
+    y, x = (int(c * SIDE / card.result.cam.shape[0]) for c in hottest)
+    red, _, blue = heatmap[y, x].astype(int)
+    assert red > 120 and red > blue  # jet: high attention is red
+
+
+def test_threshold_relabels_without_running_the_model_again(dashboard, faces, monkeypatch):
+    dashboard.upload.value = upload_value([("fake.png", faces["fake.png"])])
+    card = dashboard.results.children[0]
+    prob = card.result.prob_fake
+    runs = []
+    monkeypatch.setattr(dashboard.detector, "predict_batch", lambda *a, **k: runs.append(1))
+    dashboard.threshold.value = round(prob + 0.05, 2)
+    assert (
+        ">REAL<" in card.verdict.value and f"left: {100 * dashboard.threshold.value:.2f}%" in card.meter.value
+    )
+    assert "REAL" in dashboard.history.table.value and "fs-pill fs-fake" not in dashboard.history.table.value
+    dashboard.threshold.value = round(prob - 0.05, 2)
+    assert ">FAKE<" in card.verdict.value
+    assert runs == []
+
+
+def test_rejected_files_show_their_reason_and_the_dashboard_keeps_working(dashboard, faces):
+    dashboard.upload.value = upload_value(
+        [
+            ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 30),
+            ("notes.png", b"hello"),
+            ("tiny.png", encoded(Image.new("RGB", (8, 8)))),
+        ]
+    )
+    status = dashboard.status.value
+    assert dashboard.results.children == ()
+    assert (
+        "broken.png" in status
+        and "notes.png: the data is not a PNG" in status
+        and "smaller than the minimum" in status
+    )
+    assert status.count('class="fs-error"') == 3
+    assert not dashboard.upload.disabled
+    dashboard.upload.value = upload_value([("real.png", faces["real.png"])])
+    assert len(dashboard.results.children) == 1 and "fs-error" not in dashboard.status.value
+
+
+def test_file_names_are_escaped_everywhere(dashboard, faces):
+    dashboard.upload.value = upload_value([(XSS_NAME, faces["real.png"]), (XSS_NAME, b"junk")])
+    shown = (
+        dashboard.results.children[0].heading.value + dashboard.status.value + dashboard.history.table.value
+    )
+    assert "<img" not in shown and "&lt;img src=x onerror=alert(1)&gt;.png" in shown
+
+
+def test_history_lists_everything_and_downloads_as_csv(dashboard, faces):
+    dashboard.upload.value = upload_value([("real.png", faces["real.png"]), ("bad.png", b"nope")])
+    dashboard.upload.value = upload_value([("=cmd.png", faces["fake.png"])])
+    rows = list(csv.DictReader(io.StringIO(dashboard.history.to_csv())))
+    assert [r["name"] for r in rows] == ["real.png", "bad.png", "'=cmd.png"]
+    assert [r["verdict"] for r in rows] == ["REAL", "REJECTED", "FAKE"]
+    assert (
+        rows[1]["prob_fake"] == ""
+        and "bad.png" in rows[1]["error"]
+        and rows[0]["model"] == "tiny-test v0.0.1"
+    )
+    assert 'download="fakescope-history.csv"' in dashboard.history.download.value
+    dashboard.reset()
+    assert dashboard.history.entries == () and dashboard.results.children == ()
+
+
+def test_sample_picker_analyses_a_bundled_sample(model, tmp_path):
+    real, fake = write_samples(tmp_path / "samples")
+    dashboard = DetectorDashboard(model, samples_folder=tmp_path / "samples")
+    assert [p.name for p in dashboard.samples.paths] == sorted([real.name, fake.name])
+    dashboard.samples.dropdown.value = fake
+    dashboard.samples.button.click()
+    assert ">FAKE<" in dashboard.results.children[0].verdict.value and fake.name in dashboard.history.to_csv()
+
+
+def test_missing_samples_folder_gives_a_disabled_picker(dashboard):
+    assert dashboard.samples.paths == [] and dashboard.samples.button.disabled
+    assert dashboard.samples.dropdown.options[0][0] == "no sample images found"
+
+
+def test_without_a_model_the_page_says_why_and_disables_analysis(tmp_path, monkeypatch):
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    monkeypatch.setattr("fakescope.widgets.model_panel.default_model_path", _missing_bundled_model)
+    dashboard = DetectorDashboard(models_folder=tmp_path)
+    assert dashboard.detector is None and dashboard.upload.disabled and dashboard.samples.button.disabled
+    assert (
+        "No model loaded" in dashboard.model_panel.message.value
+        and "--model" in dashboard.model_panel.message.value
+    )
+    assert dashboard.analyse([("a.png", b"x")]) == []
+
+
+def test_model_picker_loads_other_models_and_reports_broken_ones(model, tmp_path):
+    other = write_tiny_model(tmp_path / "other.onnx", seed=1, threshold=0.3)
+    (tmp_path / "broken.onnx").write_bytes(b"not onnx")
+    dashboard = DetectorDashboard(other, samples_folder=tmp_path)
+    assert [label for label, _ in dashboard.model_panel.picker.options] == ["broken.onnx", "other.onnx"]
+    assert (
+        dashboard.threshold.value == pytest.approx(0.3)
+        and "tiny-test v0.0.1" in dashboard.model_panel.card.value
+    )
+    dashboard.model_panel.picker.value = tmp_path / "broken.onnx"
+    assert dashboard.detector is None and "Cannot use this model" in dashboard.model_panel.message.value
+    assert dashboard.upload.disabled
+    dashboard.model_panel.picker.value = other
+    assert dashboard.detector is not None and not dashboard.upload.disabled
+
+
+def test_constructor_reads_the_model_and_samples_from_the_environment(model, tmp_path, monkeypatch):
+    write_samples(tmp_path / "s")
+    monkeypatch.setenv(MODEL_ENV, str(model))
+    monkeypatch.setenv(SAMPLES_ENV, str(tmp_path / "s"))
+    dashboard = DetectorDashboard()
+    assert dashboard.detector.model_path == model and len(dashboard.samples.paths) == 2
+
+
+def _missing_bundled_model():
+    from fakescope.runtime import ModelError
+
+    raise ModelError("the bundled model models/fakescope-demo.onnx is missing; rebuild it with `make model`")
+
+
+def test_faces_found_by_the_front_end_are_boxed_in_their_verdict_colour(model, faces):
+    from dataclasses import replace
+
+    from fakescope.runtime import FaceVerdict
+    from fakescope.widgets.result_card import ResultCard
+
+    base = Detector(model).predict(faces["real.png"], name="real.png")  # a 96 x 96 photo
+    face = FaceVerdict((24, 24, 72, 72), (12, 12, 84, 84), 0.9, 0.9, base.cam, base.view, np.eye(3))
+    card = ResultCard(replace(base, faces=(face,)), np.full((96, 96, 3), 128, np.uint8), faces_searched=True)
+    edge = SIDE * 24 // 96 + 1  # a pixel on the box's top edge, in display pixels
+
+    def colour() -> tuple[int, ...]:
+        return tuple(decode(card.picture.value)[edge, SIDE // 2])
+
+    assert colour() == (0xD6, 0x45, 0x45)  # FAKE red at the card's threshold 0.5
+    card.threshold = 0.95
+    assert colour() == (0x2E, 0x9E, 0x5B)
+    assert "Faces" in card.info.value and "1 (the verdict is the most fake face" in card.info.value

@@ -1,0 +1,100 @@
+"""ModelReport and DatasetExplorer driven from Python on a small generated dataset."""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import MODEL_SEED, write_dataset
+from onnx_fixtures import write_tiny_model
+
+from fakescope.report import compute_curves, evaluate_folder, metrics_at
+from fakescope.runtime import Detector
+from fakescope.widgets import DatasetExplorer, ModelReport
+from fakescope.widgets.env import DATA_ENV, MODEL_ENV
+from fakescope.widgets.plots import PLOTLY_MIME
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return write_tiny_model(tmp_path_factory.mktemp("model") / "tiny.onnx", seed=MODEL_SEED)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    return write_dataset(tmp_path_factory.mktemp("data") / "faces", per_class=5)
+
+
+def plotted(out) -> dict:
+    (output,) = out.outputs
+    return output["data"][PLOTLY_MIME]
+
+
+def test_report_shows_the_curves_and_metrics_of_the_evaluation(model, dataset):
+    report = ModelReport(model, dataset)
+    progress = []
+    report.progress.bar.observe(lambda change: progress.append(change["new"]), "value")
+    table = report.evaluate()
+    reference = evaluate_folder(Detector(model), dataset, split="test")
+    assert table["prob_fake"].tolist() == pytest.approx(reference["prob_fake"].tolist())
+    assert progress[-1] == len(reference) == report.progress.bar.max
+    curves, metrics = compute_curves(reference), metrics_at(reference, 0.5)
+    assert f"{curves.roc_auc:.3f}" in plotted(report.roc)["layout"]["title"]["text"]
+    assert f"{metrics.accuracy:.3f}" in report.tiles.value
+    for out in (report.pr, report.calibration, report.confusion, report.histogram):
+        assert plotted(out)["data"]
+    assert "Scored 5 real and 5 fake" in report.status.value
+
+
+def test_report_threshold_updates_the_confusion_matrix_and_mistakes(model, dataset):
+    report = ModelReport(model, dataset)
+    table = report.evaluate()
+    report.threshold.value = 0.99  # every image is called REAL: the fakes are the mistakes
+    expected = metrics_at(table, 0.99).confusion
+    assert plotted(report.confusion)["data"][0]["text"][1][0].startswith(f"{expected[1, 0]}<br>")
+    names = report.gallery.children[0].children
+    assert len(names) == 5 and all("fake_" in tile.children[1].value for tile in names)
+    assert all(type(tile.children[0]).__name__ == "Image" for tile in names)
+
+
+def test_report_on_a_bad_folder_says_why(model, tmp_path):
+    report = ModelReport(model, tmp_path / "nowhere")
+    assert report.evaluate() is None
+    assert "Cannot evaluate" in report.status.value and not report.run_button.disabled
+
+
+def test_report_reads_model_and_folder_from_the_environment(model, dataset, monkeypatch):
+    monkeypatch.setenv(MODEL_ENV, str(model))
+    monkeypatch.setenv(DATA_ENV, str(dataset))
+    report = ModelReport()
+    assert report.detector is not None and report.folder.value == str(dataset)
+
+
+def test_explorer_shows_the_eda_figures_summary_and_sample_grid(dataset, monkeypatch):
+    figures = pytest.importorskip("fakescope.eda.figures")
+    monkeypatch.setenv(DATA_ENV, str(dataset))
+    explorer = DatasetExplorer(workers=1)
+    table = explorer.run()
+    assert len(table) == 30 and explorer.progress.bar.value == 30
+    expected = [
+        f.layout.title.text for name, f in figures.all_figures(table).items() if name != "sample_grid"
+    ]
+    assert [plotted(out)["layout"]["title"]["text"] for out in explorer.figures.children] == expected
+    assert plotted(explorer.grid.children[0])["data"][0]["type"] == "image"
+    for line in figures.summary(table):
+        assert line.split(":")[0] in explorer.summary.value
+
+
+def test_explorer_on_a_bad_folder_says_why_and_stays_usable(tmp_path):
+    pytest.importorskip("fakescope.eda.stats")
+    explorer = DatasetExplorer(tmp_path)
+    assert explorer.run() is None
+    assert "Cannot analyse" in explorer.status.value and not explorer.run_button.disabled
+
+
+def test_report_on_a_split_of_unreadable_files_says_why(model, tmp_path):
+    for label in ("real", "fake"):
+        (tmp_path / "test" / label).mkdir(parents=True)
+        (tmp_path / "test" / label / "x.png").write_bytes(b"not a png")
+    report = ModelReport(model, tmp_path)
+    table = report.evaluate()
+    assert len(table) == 2 and report.table is None
+    assert "No image of" in report.status.value and "x.png: the data is not a PNG" in report.status.value

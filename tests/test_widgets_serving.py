@@ -1,0 +1,99 @@
+"""Serving: the notebook resolver, Voila's arguments and settings, the CLI, and the notebooks themselves."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+from onnx_fixtures import write_tiny_model
+
+from fakescope.cli.dashboard import dashboard
+from fakescope.runtime import DEFAULT_LIMITS
+from fakescope.widgets.env import DATA_ENV, MODEL_ENV, SAMPLES_ENV
+from fakescope.widgets.notebooks import DASHBOARDS, notebook_path
+from fakescope.widgets.serve import MAX_MESSAGE_BYTES, dashboard_env, voila_argv, voila_config
+
+
+def test_every_dashboard_name_resolves_to_a_notebook_that_only_displays_its_widget():
+    for name in DASHBOARDS:
+        notebook = nbformat.read(notebook_path(name), as_version=4)
+        (cell,) = notebook.cells
+        assert cell.source.startswith("from fakescope.widgets import ") and cell.outputs == []
+
+
+def test_unknown_dashboards_and_missing_notebooks_are_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="unknown dashboard"):
+        notebook_path("shop")
+    with pytest.raises(FileNotFoundError, match="not found"):
+        notebook_path(str(tmp_path / "gone.ipynb"))
+    own = tmp_path / "mine.ipynb"
+    own.write_text("{}")
+    assert notebook_path(str(own)) == own.resolve()
+
+
+def test_voila_is_local_hidden_source_preheated_and_fits_the_upload_limit(tmp_path):
+    argv = voila_argv(tmp_path / "d.ipynb", port=9000, host="127.0.0.1", pool_size=2)
+    for arg in (
+        "--port=9000",
+        "--Voila.ip=127.0.0.1",
+        "--no-browser",
+        "--strip_sources=True",
+        "--theme=light",
+        "--preheat_kernel=True",
+        "--pool_size=2",
+        "--Voila.port_retries=0",
+    ):
+        assert arg in argv
+    assert "--preheat_kernel=True" not in voila_argv(tmp_path / "d.ipynb", port=1, host="::1", pool_size=0)
+    limit = voila_config()["Voila"]["tornado_settings"]["websocket_max_message_size"]
+    assert limit == MAX_MESSAGE_BYTES and limit > 4 * DEFAULT_LIMITS.max_file_bytes * 4 // 3
+
+
+def test_dashboard_env_passes_absolute_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = dashboard_env(model="m.onnx", samples="s")
+    assert env == {MODEL_ENV: str(tmp_path / "m.onnx"), SAMPLES_ENV: str(tmp_path / "s")}
+    assert DATA_ENV not in env
+
+
+def test_cli_refuses_unusable_models_and_unknown_notebooks_in_one_line(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"nope")
+    result = CliRunner().invoke(dashboard, ["--model", str(bad)])
+    assert result.exit_code == 1 and "Error:" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(dashboard, ["shop"])
+    assert result.exit_code == 1 and "unknown dashboard 'shop'" in result.output
+
+
+def test_cli_serves_with_the_paths_in_the_environment_and_warns_for_public_hosts(tmp_path, monkeypatch):
+    model = write_tiny_model(tmp_path / "tiny.onnx")
+    calls = []
+    monkeypatch.setattr("fakescope.widgets.serve.serve", lambda path, **kw: calls.append((path, kw)))
+    result = CliRunner().invoke(
+        dashboard,
+        ["evaluate", "--model", str(model), "--data", str(tmp_path), "--host", "0.0.0.0", "--port", "9100"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: binding to 0.0.0.0" in result.output and "http://0.0.0.0:9100/" in result.output
+    ((path, kw),) = calls
+    assert path.name == "evaluate.ipynb" and kw["host"] == "0.0.0.0" and kw["port"] == 9100
+    assert kw["env"] == {MODEL_ENV: str(model.resolve()), DATA_ENV: str(tmp_path.resolve())}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "widget"),
+    [("dashboard", "DetectorDashboard"), ("explore", "DatasetExplorer"), ("evaluate", "ModelReport")],
+)
+def test_each_notebook_runs_and_displays_its_widget(name, widget, tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv(MODEL_ENV, str(write_tiny_model(tmp_path / "tiny.onnx")))
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    notebook = nbformat.read(notebook_path(name), as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    (output,) = notebook.cells[0].outputs
+    assert json.dumps(output["data"]["application/vnd.jupyter.widget-view+json"])
+    assert output["data"]["text/plain"].startswith(widget)
