@@ -29,6 +29,13 @@ import click
     show_default=True,
     help="Pre-heated kernels (0: none).",
 )
+@click.option(
+    "--max-kernels",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Most page sessions (kernels) alive at once, pre-heated ones included.",
+)
 def dashboard(
     notebook: str,
     port: int,
@@ -37,6 +44,7 @@ def dashboard(
     data: str | None,
     samples: str | None,
     pool_size: int,
+    max_kernels: int,
 ) -> None:
     """Serve a dashboard in the browser with Voila until Ctrl-C.
 
@@ -63,6 +71,9 @@ def dashboard(
             f"warning: binding to {host} makes the dashboard reachable from other machines, with no password",
             err=True,
         )
+    if max_kernels <= pool_size:
+        raise click.BadParameter(f"must exceed --pool-size ({pool_size})", param_hint="--max-kernels")
     click.echo(f"fakescope dashboard: serving {path.name} at {url_for(host, port)} (Ctrl-C to stop)")
-    serve(path, port=port, host=host, pool_size=pool_size, env=dashboard_env(model, data, samples))
+    env = dashboard_env(model, data, samples)
+    serve(path, port=port, host=host, pool_size=pool_size, max_kernels=max_kernels, env=env)
     click.echo("fakescope dashboard: stopped")

@@ -17,6 +17,7 @@ from typing import Any
 
 from fakescope.runtime import DEFAULT_LIMITS
 from fakescope.widgets.env import DATA_ENV, MODEL_ENV, SAMPLES_ENV
+from fakescope.widgets.kernels import DEFAULT_MAX_KERNELS
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -48,9 +49,25 @@ def voila_argv(notebook: Path, *, port: int, host: str, pool_size: int = 1) -> l
     return argv
 
 
-def voila_config() -> dict[str, Any]:
-    """Settings that have no command-line form: the websocket message limit that fits the upload limit."""
-    return {"Voila": {"tornado_settings": {"websocket_max_message_size": MAX_MESSAGE_BYTES}}}
+KERNEL_MANAGER = "fakescope.widgets.kernels.LimitedKernelManager"
+IDLE_KERNEL_SECONDS = 600
+"""A page's kernel left idle this long (e.g. a closed tab) is shut down."""
+
+
+def voila_config(max_kernels: int = DEFAULT_MAX_KERNELS) -> dict[str, Any]:
+    """Settings that have no command-line form: the websocket message limit that fits the upload limit, the
+    cap on live kernels, and culling of idle ones. Voila itself only lets the browser send widget (comm)
+    messages to a kernel: `execute_request` is refused, and that is kept.
+    """
+    return {
+        "Voila": {"tornado_settings": {"websocket_max_message_size": MAX_MESSAGE_BYTES}},
+        "VoilaConfiguration": {"multi_kernel_manager_class": KERNEL_MANAGER},
+        "LimitedKernelManager": {
+            "max_kernels": max_kernels,
+            "cull_idle_timeout": IDLE_KERNEL_SECONDS,
+            "cull_interval": 60,
+        },
+    }
 
 
 def dashboard_env(
@@ -61,14 +78,25 @@ def dashboard_env(
     return {name: str(Path(value).expanduser().resolve()) for name, value in pairs if value is not None}
 
 
-def serve(notebook: Path, *, port: int, host: str, pool_size: int = 1, env: Mapping[str, str] = ()) -> None:
+def serve(
+    notebook: Path,
+    *,
+    port: int,
+    host: str,
+    pool_size: int = 1,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
+    env: Mapping[str, str] = (),
+) -> None:
     """Run Voila on `notebook` until Ctrl-C (blocks); `env` is added to the environment kernels inherit."""
     from traitlets.config import Config
     from voila.app import Voila
 
+    if max_kernels <= pool_size:
+        raise ValueError(f"`max_kernels` must exceed the pool size {pool_size}. Received: {max_kernels}")
     os.environ.update(env)
     Voila.launch_instance(
-        argv=voila_argv(notebook, port=port, host=host, pool_size=pool_size), config=Config(voila_config())
+        argv=voila_argv(notebook, port=port, host=host, pool_size=pool_size),
+        config=Config(voila_config(max_kernels)),
     )
 
 
