@@ -126,3 +126,37 @@ def test_batch_api_returns_rejections_in_place(tiny_model_path, corpus):
         if isinstance(result, Rejected):
             assert isinstance(result.error, InvalidImageError)
             assert type(result.error).__name__ == case.expect
+
+
+def test_dashboard_shows_each_outcome_and_stays_usable(tiny_model_path, corpus):
+    """Every corpus file uploaded to the DetectorDashboard: a result card or its one-line reason."""
+    import html
+    from datetime import UTC, datetime
+
+    pytest.importorskip("ipywidgets")
+    from fakescope.widgets import DetectorDashboard
+
+    folder, cases = corpus
+    dashboard = DetectorDashboard(tiny_model_path, samples_folder=folder / "no-samples")
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    for case in cases:
+        content = (folder / case.name).read_bytes()
+        started = time.perf_counter()
+        dashboard.upload.value = (
+            {
+                "name": case.name,
+                "type": "",
+                "size": len(content),
+                "content": memoryview(content),
+                "last_modified": when,
+            },
+        )
+        assert time.perf_counter() - started < 2.0, case.name
+        shown = dashboard.status.value
+        if case.expect == ACCEPT:
+            assert len(dashboard.results.children) == 1, case.name
+            assert "fs-error" not in shown, case.name
+        else:
+            assert shown.count('class="fs-error"') == 1, case.name
+            assert html.escape(case.name) in shown
+    assert len(dashboard.history.entries) == len(cases)
