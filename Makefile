@@ -1,0 +1,24 @@
+# fakescope build targets. `make help` lists them.
+
+FAKESCOPE ?= fakescope
+DEMO_DATA ?= data/demo
+DEMO_RUN ?= runs/demo
+MODELS ?= models
+TRAIN_ARGS ?=
+# The card's `created` is the last commit's time, so rebuilding from the same commit gives the same bytes.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+export SOURCE_DATE_EPOCH
+
+.DEFAULT_GOAL := help
+.PHONY: help model
+
+help: ## List the targets.
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+# The Keras source is kept next to its export (models/fakescope-demo.keras), so a test can prove they agree.
+model: ## Rebuild the bundled demo model (FP32 + INT8 ONNX with cards) from the offline demo set.
+	test -d $(DEMO_DATA) || $(FAKESCOPE) data demo $(DEMO_DATA)
+	$(FAKESCOPE) train $(DEMO_DATA) --arch small_cnn --input-size 32 --greyscale --out $(DEMO_RUN) $(TRAIN_ARGS)
+	$(FAKESCOPE) export $(DEMO_RUN)/best_model.keras --out $(MODELS)/fakescope-demo.onnx \
+		--metrics $(DEMO_RUN)/metrics.json --int8 --calib $(DEMO_DATA) --demo
+	cp $(DEMO_RUN)/best_model.keras $(MODELS)/fakescope-demo.keras

@@ -1,0 +1,79 @@
+"""`fakescope export MODEL.keras --out MODEL.onnx`: convert, validate, quantise and seal a trained model.
+
+Example:
+    $ fakescope export runs/demo/best_model.keras --out models/fakescope-demo.onnx --int8 --calib data/demo
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The FP32 .onnx file."
+)
+@click.option("--opset", default=17, show_default=True, type=click.IntRange(13, 18), help="ONNX opset.")
+@click.option("--int8", is_flag=True, help="Also write <out>-int8.onnx (static QDQ INT8); needs --calib.")
+@click.option("--calib", type=click.Path(file_okay=False, path_type=Path), help="Calibration images folder.")
+@click.option("--calib-images", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option("--fp16", is_flag=True, help="Also write <out>-fp16.onnx (float16 weights, float32 I/O).")
+@click.option(
+    "--metrics",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="metrics.json of the run (threshold, test metrics). Default: the one next to MODEL, if any.",
+)
+@click.option(
+    "--images",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Validation images. Default: the test split of --calib, else generated images.",
+)
+@click.option("--name", help="Model card name. Default: the output file's stem.")
+@click.option("--demo", is_flag=True, help="Describe the model as the bundled demo in its card.")
+def export(
+    model: Path,
+    out: Path,
+    opset: int,
+    int8: bool,
+    calib: Path | None,
+    calib_images: int,
+    fp16: bool,
+    metrics: Path | None,
+    images: Path | None,
+    name: str | None,
+    demo: bool,
+) -> None:
+    """Export MODEL (a .keras file) to ONNX with in-graph Grad-CAM, validated against Keras."""
+    try:
+        from fakescope.export.card import DEFAULT_TEXT, DEMO_TEXT
+        from fakescope.export.errors import ValidationError
+        from fakescope.export.pipeline import export_model
+        from fakescope.runtime.errors import FakescopeError
+    except ModuleNotFoundError as err:
+        raise click.ClickException(
+            f"{err.name} is missing; install the train extra: pip install 'fakescope[train]'"
+        ) from None
+    try:
+        export_model(
+            model,
+            out,
+            opset=opset,
+            int8=int8,
+            fp16=fp16,
+            calib=calib,
+            calib_images=calib_images,
+            images=images,
+            metrics=metrics,
+            name=name,
+            text=DEMO_TEXT if demo else DEFAULT_TEXT,
+            echo=click.echo,
+        )
+    except ValidationError as err:
+        first, _, table = str(err).partition("\n")
+        click.echo(table, err=True)
+        raise click.ClickException(first) from None
+    except FakescopeError as err:
+        raise click.ClickException(str(err)) from None

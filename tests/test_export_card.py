@@ -1,0 +1,158 @@
+"""The exported model carries a card built from the training run; the runtime reads it back and refuses a
+model whose weights, card or graph were changed after export."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import keras
+import numpy as np
+import onnx
+import pytest
+from onnx_fixtures import write_tiny_model
+from test_export_helpers import save_run, write_dataset
+
+from fakescope.export.card import DEMO_TEXT, build_card, check_onnx, decision_threshold, read_run_files
+from fakescope.export.card_io import read_card
+from fakescope.export.errors import ExportError
+from fakescope.export.head import check_head
+from fakescope.export.pipeline import export_model
+from fakescope.runtime import Detector, InputSpec, ModelCard, ModelCardError, preprocess
+from fakescope.runtime.integrity import graph_sha256
+from fakescope.train.datasets import TRAINING_LIMITS
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("card")
+    model = save_run(root / "run", threshold=0.4)
+    data = write_dataset(root / "data", per_class=8)
+    result = export_model(model, root / "model.onnx", images=data)
+    return model, result["fp32"], data
+
+
+def test_card_declares_input_threshold_metrics_and_tool_versions(run):
+    _, exported, _ = run
+    card = Detector(exported.path).card
+    assert card == exported.card
+    assert (card.input_height, card.input_width, card.greyscale) == (32, 32, True)
+    assert card.threshold == 0.4 and card.architecture == "small_cnn" and card.cam_layer == "last_conv"
+    assert card.metrics == {"n": 30, "roc_auc": 0.91, "accuracy": 0.83}
+    assert {"tensorflow", "keras", "tf2onnx", "onnx"} <= set(card.versions)
+    assert datetime.fromisoformat(card.created).tzinfo is not None
+    assert card.limitations and card.intended_use and "data/generated" in card.training_data
+    assert card.graph_sha256 == graph_sha256(exported.path.read_bytes())
+
+
+def test_card_round_trips_through_the_onnx_metadata(run):
+    _, exported, _ = run
+    stored = read_card(onnx.load(exported.path))
+    assert ModelCard.from_json(stored.to_json()) == stored == exported.card
+
+
+def test_detector_reproduces_the_keras_model_on_real_files(run):
+    model_path, exported, data = run
+    model = keras.models.load_model(model_path, compile=False)
+    paths = sorted(data.rglob("*.png"))[:6]
+    detector = Detector(exported.path, limits=TRAINING_LIMITS)
+    batch = np.stack([preprocess(p, InputSpec(32, 32, greyscale=True), TRAINING_LIMITS) for p in paths])
+    expected = np.asarray(model(batch, training=False))[:, 0]
+    got = [detector.predict(p).prob_fake for p in paths]
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_a_flipped_weight_byte_is_refused(run, tmp_path):
+    _, exported, _ = run
+    model = onnx.load(exported.path)
+    weight = max(model.graph.initializer, key=lambda t: len(t.raw_data))
+    raw = bytearray(weight.raw_data)
+    raw[len(raw) // 2] ^= 0x01
+    weight.raw_data = bytes(raw)
+    tampered = tmp_path / "tampered.onnx"
+    onnx.save(model, tampered)
+    with pytest.raises(ModelCardError, match="modified after export"):
+        Detector(tampered)
+
+
+def test_a_removed_card_is_refused(run, tmp_path):
+    _, exported, _ = run
+    model = onnx.load(exported.path)
+    del model.metadata_props[:]
+    stripped = tmp_path / "stripped.onnx"
+    onnx.save(model, stripped)
+    with pytest.raises(ModelCardError, match="no fakescope model card"):
+        Detector(stripped)
+
+
+def test_a_card_copied_from_another_model_is_refused(run, tmp_path):
+    _, exported, _ = run
+    other = onnx.load(write_tiny_model(tmp_path / "other.onnx"))
+    model = onnx.load(exported.path)
+    del model.metadata_props[:]
+    model.metadata_props.extend(other.metadata_props)
+    swapped = tmp_path / "swapped.onnx"
+    onnx.save(model, swapped)
+    with pytest.raises(ModelCardError, match="modified after export"):
+        Detector(swapped)
+
+
+def test_exported_graph_passes_the_full_onnx_checker_and_a_broken_one_does_not(run):
+    _, exported, _ = run
+    model = onnx.load(exported.path)
+    check_onnx(model)
+    model.graph.node[1].input[0] = "no_such_tensor"
+    with pytest.raises(ExportError, match=r"onnx\.checker"):
+        check_onnx(model)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "expected"),
+    [
+        ({}, 0.5),
+        ({"threshold": 0.3}, 0.3),
+        ({"test": {"threshold": 0.7}}, 0.7),
+        ({"threshold": {"value": 0.2}}, 0.2),
+    ],
+)
+def test_decision_threshold_comes_from_metrics_or_defaults_to_one_half(metrics, expected):
+    assert decision_threshold(metrics) == expected
+
+
+@pytest.mark.parametrize("bad", [1.5, "0.4", True, None])
+def test_an_invalid_threshold_is_refused(bad):
+    with pytest.raises(ExportError, match="threshold"):
+        decision_threshold({"threshold": bad})
+
+
+def test_training_data_comes_from_the_run_before_the_generic_text(run):
+    model_path, _, _ = run
+    head = check_head(keras.models.load_model(model_path, compile=False))
+    described = build_card(
+        head, {"training_data": "300 crops", "data_dir": "d"}, {}, name="m", text=DEMO_TEXT
+    )
+    assert described.training_data == "300 crops" and described.limitations == DEMO_TEXT.limitations
+    assert build_card(head, {}, {}, name="m", text=DEMO_TEXT).training_data == DEMO_TEXT.training_data
+    assert (
+        build_card(head, {"data_dir": "d"}, {}, name="m").training_data
+        == "Trained with `fakescope train` on d."
+    )
+
+
+def test_run_files_are_read_next_to_the_model_and_bad_json_is_refused(tmp_path):
+    (tmp_path / "train_config.json").write_text(json.dumps({"arch": "small_cnn"}))
+    assert read_run_files(tmp_path / "best_model.keras") == ({"arch": "small_cnn"}, {})
+    (tmp_path / "metrics.json").write_text("[1, 2]")
+    with pytest.raises(ExportError, match="JSON object"):
+        read_run_files(tmp_path / "best_model.keras")
+    with pytest.raises(ExportError, match="does not exist"):
+        read_run_files(tmp_path / "best_model.keras", tmp_path / "missing.json")
+
+
+def test_source_date_epoch_pins_the_created_timestamp(run, tmp_path, monkeypatch):
+    model_path, _, _ = run
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = export_model(model_path, tmp_path / "a.onnx")["fp32"]
+    second = export_model(model_path, tmp_path / "b.onnx", name="a")["fp32"]
+    assert first.card.created == "2023-11-14T22:13:20+00:00"
+    assert first.path.read_bytes() == second.path.read_bytes()
