@@ -1,0 +1,228 @@
+"""`fakescope train` and `fakescope evaluate`: thin wrappers over `fakescope.train`.
+
+TensorFlow is imported inside the commands, so the rest of the CLI starts fast.
+
+Example:
+    $ fakescope train data/demo --arch small_cnn --input-size 32 --greyscale --epochs 60 --out runs/demo
+    $ fakescope evaluate runs/demo/best_model.keras data/demo
+"""
+
+from __future__ import annotations
+
+import sys
+import zipfile
+from pathlib import Path
+
+import click
+
+from fakescope.runtime.errors import FakescopeError
+
+AUGMENTATIONS = ("flip", "crop", "colour", "jpeg", "blur", "resize")
+INSTALL_HINT = "pip install 'fakescope[train]'"
+
+
+def _augment_names(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    if names in ((), ("none",)):
+        return ()
+    unknown = sorted(set(names) - set(AUGMENTATIONS))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown {', '.join(unknown)}; choose from {', '.join(AUGMENTATIONS)} or none"
+        )
+    return names
+
+
+def _fail(err: Exception) -> click.ClickException:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return click.ClickException(text)
+
+
+@click.command()
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run folder (e.g. runs/NAME) for checkpoints, history.csv, metrics.json, train_config.json.",
+)
+@click.option(
+    "--arch",
+    default="small_cnn",
+    show_default=True,
+    type=click.Choice(["small_cnn", "mobilenet_v2", "efficientnet_b0"]),
+)
+@click.option(
+    "--input-size",
+    default=160,
+    show_default=True,
+    type=click.IntRange(min=32),
+    help="Square input side in pixels.",
+)
+@click.option(
+    "--greyscale/--rgb", default=False, show_default=True, help="Train on luma replicated to 3 channels."
+)
+@click.option(
+    "--epochs", default=10, show_default=True, type=click.IntRange(min=1), help="Head-phase epochs."
+)
+@click.option(
+    "--fine-tune-epochs",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Fine-tune-phase epochs (0 skips it).  [default: same as --epochs]",
+)
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
+@click.option("--lr", default=1e-3, show_default=True, help="Head-phase learning rate.")
+@click.option("--fine-tune-lr", default=1e-4, show_default=True, help="Fine-tune-phase learning rate.")
+@click.option("--dropout", default=0.2, show_default=True, type=click.FloatRange(0.0, 1.0, max_open=True))
+@click.option(
+    "--weights",
+    default="none",
+    show_default=True,
+    type=click.Choice(["none", "imagenet"]),
+    help="Backbone initialisation (imagenet falls back to random when it cannot be loaded).",
+)
+@click.option(
+    "--patience",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Early-stopping patience (epochs without a better validation AUC), per phase.",
+)
+@click.option(
+    "--augment",
+    default=",".join(AUGMENTATIONS),
+    show_default=True,
+    callback=_augment_names,
+    help="Comma-separated augmentations, or none.",
+)
+@click.option("--seed", default=1337, show_default=True, help="Seed of weights, shuffling and augmentation.")
+@click.option(
+    "--target-fpr",
+    type=click.FloatRange(0.0, 1.0),
+    help="Pick the threshold for this validation false-positive rate (default: max balanced accuracy).",
+)
+@click.option("--training-data", default="", help="Training-data description for the model card.")
+def train(
+    data_dir: Path,
+    out_dir: Path,
+    arch: str,
+    input_size: int,
+    greyscale: bool,
+    epochs: int,
+    fine_tune_epochs: int | None,
+    batch_size: int,
+    lr: float,
+    fine_tune_lr: float,
+    dropout: float,
+    weights: str,
+    patience: int,
+    augment: tuple[str, ...],
+    seed: int,
+    target_fpr: float | None,
+    training_data: str,
+) -> None:
+    """Train a detector on DATA_DIR (140k layout or real/ + fake/) and evaluate it on the test split."""
+    try:
+        from fakescope.train.augment import Augment
+        from fakescope.train.training import TrainConfig
+        from fakescope.train.training import train as run_training
+    except ModuleNotFoundError as err:
+        raise click.ClickException(
+            f"{err.name} is missing; install the train extra: {INSTALL_HINT}"
+        ) from None
+    try:
+        config = TrainConfig(
+            arch=arch,
+            input_size=input_size,
+            greyscale=greyscale,
+            epochs=epochs,
+            fine_tune_epochs=epochs if fine_tune_epochs is None else fine_tune_epochs,
+            batch_size=batch_size,
+            learning_rate=lr,
+            fine_tune_learning_rate=fine_tune_lr,
+            dropout=dropout,
+            weights=None if weights == "none" else weights,
+            patience=patience,
+            seed=seed,
+            augment=Augment.only(*augment) if augment else None,
+            target_fpr=target_fpr,
+            training_data=training_data,
+        )
+        result = run_training(data_dir, out_dir, config, verbose=1 if sys.stdout.isatty() else 2)
+    except (ValueError, OSError, zipfile.BadZipFile, FakescopeError) as err:
+        raise _fail(err) from None
+    test = result.evaluation.test
+    click.echo(f"best: {result.best_phase} phase, validation AUC {result.best_val_auc:.4f}")
+    click.echo(
+        f"test split ({test.n_real} real, {test.n_fake} fake): ROC AUC {_num(test.roc_auc)}, "
+        f"AP {_num(test.average_precision)}, accuracy {test.accuracy:.4f}, EER {_num(test.eer)}"
+    )
+    click.echo(f"threshold {result.evaluation.threshold:.4f} ({result.evaluation.threshold_rule})")
+    if result.skipped:
+        click.echo(f"skipped {len(result.skipped)} unreadable file(s); see {out_dir / 'skipped.csv'}")
+    click.echo(f"{out_dir}: best_model.keras, metrics.json, train_config.json ({result.seconds:.0f} s)")
+
+
+@click.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="metrics JSON.  [default: metrics.json beside a .keras model, MODEL.metrics.json for .onnx]",
+)
+@click.option(
+    "--greyscale/--rgb",
+    default=None,
+    help="For a .keras model without train_config.json beside it.  [default: RGB]",
+)
+@click.option(
+    "--target-fpr",
+    type=click.FloatRange(0.0, 1.0),
+    help="Pick the threshold for this validation false-positive rate (default: max balanced accuracy).",
+)
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1))
+def evaluate(
+    model: Path,
+    data_dir: Path,
+    out: Path | None,
+    greyscale: bool | None,
+    target_fpr: float | None,
+    batch_size: int,
+) -> None:
+    """Score MODEL (.keras or .onnx) on DATA_DIR: threshold on the valid split, metrics on the test split."""
+    try:
+        from fakescope.train.evaluate import evaluate_model, write_metrics
+    except ModuleNotFoundError as err:
+        raise click.ClickException(
+            f"{err.name} is missing; install the train extra: {INSTALL_HINT}"
+        ) from None
+    if out is None:
+        onnx = model.suffix.lower() == ".onnx"
+        out = model.with_name(f"{model.stem}.metrics.json") if onnx else model.with_name("metrics.json")
+    try:
+        evaluation = evaluate_model(
+            model, data_dir, greyscale=greyscale, target_fpr=target_fpr, batch_size=batch_size
+        )
+    except (ValueError, OSError, zipfile.BadZipFile, FakescopeError) as err:
+        raise _fail(err) from None
+    write_metrics(evaluation, out)
+    test = evaluation.test
+    click.echo(
+        f"test split ({test.n_real} real, {test.n_fake} fake): ROC AUC {_num(test.roc_auc)}, "
+        f"AP {_num(test.average_precision)}, accuracy {test.accuracy:.4f}, EER {_num(test.eer)}, "
+        f"log loss {test.log_loss:.4f}"
+    )
+    c = test.confusion
+    click.echo(
+        f"at threshold {evaluation.threshold:.4f}: TN {c['tn']} FP {c['fp']} FN {c['fn']} TP {c['tp']}"
+    )
+    if evaluation.skipped:
+        click.echo(f"skipped {len(evaluation.skipped)} unreadable file(s) (listed in {out})")
+    click.echo(f"wrote {out}")
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"

@@ -1,0 +1,1 @@
+"""Datasets on disk: layout discovery and the offline demo dataset builder."""

@@ -1,0 +1,261 @@
+"""Two-phase training with checkpoints, early stopping, class weights, seeds and a CSV log.
+
+Phase "head": a transfer model trains its head with the backbone frozen; a model from scratch trains
+everything. Phase "fine_tune": the top of the backbone is unfrozen (BatchNormalization stays frozen) and
+training goes on at a lower learning rate; a model from scratch simply continues at the lower rate. Each phase
+keeps its best epoch by validation ROC AUC in `ckpt_head.keras` / `ckpt_ft.keras`; the better of the two is
+`best_model.keras`. The best model is then evaluated (threshold on the validation split, metrics on the test
+split) into `metrics.json`, and everything the export needs goes to `train_config.json`.
+
+Example:
+    >>> config = TrainConfig(arch="small_cnn", input_size=32, greyscale=True, epochs=30, fine_tune_epochs=15)
+    >>> result = train("data/demo", "runs/demo", config)
+    >>> result.evaluation.test.roc_auc
+    0.98
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+
+from fakescope.data.layout import SPLITS, DatasetLayoutError, discover
+from fakescope.runtime.preprocess import InputSpec
+from fakescope.train.augment import Augment
+from fakescope.train.callbacks import EpochLog, PhaseAware
+from fakescope.train.datasets import DecodeReport, class_weights, make_dataset
+from fakescope.train.evaluate import Evaluation, evaluate_model, write_metrics
+from fakescope.train.models import ARCHITECTURES, backbone_layers, build_model
+from fakescope.train.run_config import write_train_config
+
+CKPT_HEAD = "ckpt_head.keras"
+CKPT_FT = "ckpt_ft.keras"
+BEST_MODEL = "best_model.keras"
+MONITOR = "val_auc"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run.
+
+    Args:
+        arch: one of `ARCHITECTURES`. Defaults to "small_cnn".
+        input_size: square input side. Defaults to 160.
+        greyscale: train on luma replicated to 3 channels. Defaults to False.
+        epochs: most epochs of the head phase. Defaults to 10.
+        fine_tune_epochs: most epochs of the fine-tune phase (0 skips it). Defaults to 10.
+        batch_size: images per step. Defaults to 32.
+        learning_rate: Adam learning rate of the head phase. Defaults to 1e-3.
+        fine_tune_learning_rate: Adam learning rate of the fine-tune phase. Defaults to 1e-4.
+        fine_tune_fraction: share of the backbone's layers (from the top) unfrozen for fine-tuning.
+            Defaults to 0.3.
+        dropout: dropout before the logit. Defaults to 0.2.
+        weights: None or "imagenet" (transfer backbones only). Defaults to None.
+        patience: early-stopping patience in epochs, per phase, on validation ROC AUC. Defaults to 5.
+        seed: seeds weights, shuffling and augmentation. Defaults to 1337.
+        augment: training augmentations, None for none. Defaults to `Augment()`.
+        target_fpr: choose the decision threshold for this validation FPR instead of max balanced accuracy.
+            Defaults to None.
+        training_data: description for the model card. Defaults to one made from the dataset.
+    """
+
+    arch: str = "small_cnn"
+    input_size: int = 160
+    greyscale: bool = False
+    epochs: int = 10
+    fine_tune_epochs: int = 10
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    fine_tune_learning_rate: float = 1e-4
+    fine_tune_fraction: float = 0.3
+    dropout: float = 0.2
+    weights: str | None = None
+    patience: int = 5
+    seed: int = 1337
+    augment: Augment | None = field(default_factory=Augment)
+    target_fpr: float | None = None
+    training_data: str = ""
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"`arch` must be one of {ARCHITECTURES}. Received: arch={self.arch!r}")
+        if self.epochs < 1 or self.fine_tune_epochs < 0:
+            raise ValueError(
+                "need epochs >= 1 and fine_tune_epochs >= 0. "
+                f"Received: epochs={self.epochs}, fine_tune_epochs={self.fine_tune_epochs}"
+            )
+        if not 0.0 <= self.fine_tune_fraction <= 1.0:
+            raise ValueError(f"`fine_tune_fraction` must be in [0, 1]. Received: {self.fine_tune_fraction}")
+        if self.batch_size < 1 or self.patience < 1:
+            raise ValueError(
+                f"batch_size and patience must be >= 1. Received: {self.batch_size}, {self.patience}"
+            )
+
+    @property
+    def spec(self) -> InputSpec:
+        return InputSpec(self.input_size, self.input_size, self.greyscale)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run produced: files, per-epoch history, the evaluation and the timings."""
+
+    out_dir: Path
+    best_model: Path
+    best_phase: str
+    best_val_auc: float
+    history: list[dict]
+    evaluation: Evaluation
+    skipped: list[tuple[str, str]]
+    seconds: float
+
+
+def train(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    config: TrainConfig = TrainConfig(),
+    *,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: str | int = "auto",
+) -> TrainResult:
+    """Train, checkpoint, evaluate and describe a model; see the module docstring.
+
+    Args:
+        data_dir: dataset folder (140k layout, or flat real/ + fake/).
+        out_dir: run folder; created if needed, files in it are overwritten.
+        config: the run's settings. Defaults to `TrainConfig()`.
+        callbacks: extra Keras callbacks, e.g. `EpochCallback` for a notebook. Defaults to ().
+        verbose: Keras progress output ("auto", 0, 1 or 2). Defaults to "auto".
+
+    Raises:
+        DatasetLayoutError: `data_dir` is not a dataset, or a split is empty.
+    """
+    started = time.perf_counter()
+    records = discover(data_dir)  # the default split seed, as `evaluate_model` uses
+    splits = {name: [r for r in records if r.split == name] for name in SPLITS}
+    empty = [name for name, members in splits.items() if not members]
+    if empty:
+        raise DatasetLayoutError(f"{data_dir}: no images in the {', '.join(empty)} split(s)")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "history.csv").unlink(missing_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    report = DecodeReport()
+    spec = config.spec
+    train_ds = make_dataset(
+        splits["train"],
+        spec,
+        batch_size=config.batch_size,
+        shuffle=True,
+        augment=config.augment,
+        seed=config.seed,
+        report=report,
+    )
+    valid_ds = make_dataset(splits["valid"], spec, batch_size=config.batch_size, report=report)
+    weights = class_weights(splits["train"])
+    model = build_model(
+        config.arch, config.input_size, dropout=config.dropout, weights=config.weights, seed=config.seed
+    )
+    all_callbacks = [EpochLog(out_dir / "history.csv"), *callbacks]
+    for callback in all_callbacks:
+        if isinstance(callback, PhaseAware):
+            callback.total_epochs = config.epochs + config.fine_tune_epochs
+
+    def run_phase(phase: str, path: Path, learning_rate: float, epochs: int, initial_epoch: int):
+        for callback in all_callbacks:
+            if isinstance(callback, PhaseAware):
+                callback.phase = phase
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss=keras.losses.BinaryCrossentropy(),
+            metrics=[keras.metrics.AUC(name="auc"), keras.metrics.BinaryAccuracy(name="accuracy")],
+        )
+        checkpoint = keras.callbacks.ModelCheckpoint(path, monitor=MONITOR, mode="max", save_best_only=True)
+        stopper = keras.callbacks.EarlyStopping(MONITOR, mode="max", patience=config.patience)
+        with warnings.catch_warnings():  # the first epoch of a filtered dataset ends without a known length
+            warnings.filterwarnings("ignore", message="Your input ran out of data")
+            history = model.fit(
+                train_ds,
+                validation_data=valid_ds,
+                epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch,
+                class_weight=weights,
+                callbacks=[checkpoint, stopper, *all_callbacks],
+                verbose=verbose,
+                shuffle=False,
+            )
+        if not path.exists():  # validation AUC never became a number: keep the last weights
+            model.save(path)
+        rows = [
+            {
+                "phase": phase,
+                "epoch": initial_epoch + i + 1,
+                **{k: float(v[i]) for k, v in history.history.items()},
+            }
+            for i in range(len(history.epoch))
+        ]
+        return rows, _best(checkpoint.best)
+
+    _freeze_backbone(model)
+    head_rows, head_best = run_phase("head", out_dir / CKPT_HEAD, config.learning_rate, config.epochs, 0)
+    rows, best_phase, best_auc = head_rows, "head", head_best
+    if config.fine_tune_epochs:
+        model.load_weights(out_dir / CKPT_HEAD)
+        _unfreeze_top(model, config.fine_tune_fraction)
+        ft_rows, ft_best = run_phase(
+            "fine_tune",
+            out_dir / CKPT_FT,
+            config.fine_tune_learning_rate,
+            config.fine_tune_epochs,
+            len(head_rows),
+        )
+        rows += ft_rows
+        if ft_best >= head_best:
+            best_phase, best_auc = "fine_tune", ft_best
+    else:
+        shutil.copyfile(out_dir / CKPT_HEAD, out_dir / CKPT_FT)
+    shutil.copyfile(out_dir / (CKPT_HEAD if best_phase == "head" else CKPT_FT), out_dir / BEST_MODEL)
+    best = keras.models.load_model(out_dir / BEST_MODEL, compile=False)
+    evaluation = evaluate_model(
+        out_dir / BEST_MODEL,
+        data_dir,
+        spec=spec,
+        target_fpr=config.target_fpr,
+        model=best,
+        batch_size=max(config.batch_size, 64),
+    )
+    write_metrics(evaluation, out_dir / "metrics.json")
+    skipped = sorted(set(report.skipped) | set(evaluation.skipped))
+    report_all = DecodeReport()
+    for path, message in skipped:
+        report_all.add(path, message)
+    report_all.write_csv(out_dir / "skipped.csv")
+    seconds = time.perf_counter() - started
+    result = TrainResult(
+        out_dir, out_dir / BEST_MODEL, best_phase, best_auc, rows, evaluation, skipped, seconds
+    )
+    write_train_config(result, config, data_dir, splits)
+    return result
+
+
+def _best(value) -> float:
+    value = float(value)
+    return value if value == value and abs(value) != float("inf") else float("-inf")
+
+
+def _freeze_backbone(model: keras.Model) -> None:
+    for layer in backbone_layers(model):
+        layer.trainable = False
+
+
+def _unfreeze_top(model: keras.Model, fraction: float) -> None:
+    layers = backbone_layers(model)
+    first = len(layers) - round(len(layers) * fraction)
+    for i, layer in enumerate(layers):
+        layer.trainable = i >= first and not isinstance(layer, keras.layers.BatchNormalization)
