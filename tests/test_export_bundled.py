@@ -10,6 +10,7 @@ from fakescope.data.layout import iter_images
 from fakescope.export.samples import generated_batch
 from fakescope.runtime import Detector, preprocess
 from fakescope.runtime.models import models_dir
+from fakescope.runtime.preprocess import model_view_to_tensor
 
 MODELS = models_dir()
 BUNDLED, INT8, SOURCE = (MODELS / f"fakescope-demo{s}" for s in (".onnx", "-int8.onnx", ".keras"))
@@ -37,12 +38,23 @@ def test_bundled_int8_model_records_its_metric_change():
 def test_bundled_model_matches_its_keras_source_on_sample_and_generated_images():
     import keras
 
-    detector = Detector()
-    spec = detector.spec
+    source = keras.models.load_model(SOURCE, compile=False)
     samples = list(iter_images(MODELS / "samples", recursive=False)) if (MODELS / "samples").is_dir() else []
-    generated = [np.rint(x * 255).astype(np.uint8) for x in generated_batch(spec, 6, seed=3)]
-    images = [*samples, *generated]
-    batch = np.stack([preprocess(image, spec) for image in images])
-    expected = np.asarray(keras.models.load_model(SOURCE, compile=False)(batch, training=False))[:, 0]
-    got = [detector.predict(image).prob_fake for image in images]
-    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert len(samples) >= 2
+    for face_crop in (None, False):  # as the card declares (face front-end on), and centre crops only
+        detector = Detector(face_crop=face_crop)
+        spec = detector.spec
+        generated = [np.rint(x * 255).astype(np.uint8) for x in generated_batch(spec, 6, seed=3)]
+        results = [detector.predict(image) for image in [*samples, *generated]]
+        batch = np.stack([model_view_to_tensor(result.view, spec) for result in results])
+        expected = np.asarray(source(batch, training=False))[:, 0]
+        np.testing.assert_allclose([r.prob_fake for r in results], expected, atol=1e-5)
+    plain = [preprocess(image, spec) for image in samples]
+    np.testing.assert_array_equal(np.stack(plain), batch[: len(samples)])
+
+
+def test_sample_images_get_their_class():
+    detector = Detector()
+    for path in iter_images(MODELS / "samples", recursive=False):
+        expected = "REAL" if path.name.startswith("real") else "FAKE"
+        assert detector.predict(path).label == expected, path.name

@@ -33,6 +33,12 @@ import click
 )
 @click.option("--name", help="Model card name. Default: the output file's stem.")
 @click.option("--demo", is_flag=True, help="Describe the model as the bundled demo in its card.")
+@click.option(
+    "--face-crop",
+    type=click.FloatRange(0.0, 2.0),
+    default=None,
+    help="Trained on face crops with this margin: the runtime finds and crops faces the same way.",
+)
 def export(
     model: Path,
     out: Path,
@@ -45,6 +51,7 @@ def export(
     images: Path | None,
     name: str | None,
     demo: bool,
+    face_crop: float | None,
 ) -> None:
     """Export MODEL (a .keras file) to ONNX with in-graph Grad-CAM, validated against Keras."""
     try:
@@ -69,6 +76,7 @@ def export(
             metrics=metrics,
             name=name,
             text=DEMO_TEXT if demo else DEFAULT_TEXT,
+            face_crop=None if face_crop is None else {"enabled": True, "margin": face_crop, "align": False},
             echo=click.echo,
         )
     except ValidationError as err:

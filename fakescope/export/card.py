@@ -141,6 +141,7 @@ def build_card(
         training_data=training_data,
         intended_use=text.intended_use,
         limitations=text.limitations,
+        face_crop=dict(config.get("face_crop", {})),
         versions=tool_versions(),
     )
 

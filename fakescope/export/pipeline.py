@@ -85,6 +85,7 @@ def export_model(
     version: str = __version__,
     text: CardText = DEFAULT_TEXT,
     quantize: QuantizeConfig | None = None,
+    face_crop: dict[str, Any] | None = None,
     echo: Callable[[str], Any] | None = None,
 ) -> ExportResult:
     """Export a trained Keras model to sealed ONNX files, validating each one.
@@ -104,6 +105,8 @@ def export_model(
         version: the card's version. Defaults to fakescope's version.
         text: the card's training data, intended use and limitations. Defaults to `DEFAULT_TEXT`.
         quantize: INT8 options. Defaults to `QuantizeConfig()`.
+        face_crop: the face front-end the card declares ({"enabled", "margin", "align"}), for models trained
+            on face crops. Defaults to the run's train_config.json `face_crop`, else none.
         echo: called with each progress line and validation table. Defaults to silence.
 
     Raises:
@@ -119,6 +122,8 @@ def export_model(
     head = check_head(keras_model, spec)
     config, run_metrics = read_run_files(model_path, metrics)
     card = build_card(head, config, run_metrics, name=name or out.stem, version=version, text=text)
+    if face_crop is not None:
+        card = replace(card, face_crop=dict(face_crop))
     input_spec = card.input_spec
 
     colour = "greyscale" if input_spec.greyscale else "RGB"

@@ -64,8 +64,8 @@ def frame(
         transform = to_photo @ crop_transform(face, (width, height), margin, align) @ view_to_crop
         placements.append(
             FacePlacement(
-                box=_scaled(face.box, to_photo),
-                crop=_scaled(face_crop_box(face, (width, height), margin), to_photo),
+                box=_scaled(face.box, to_photo, decoded.info),
+                crop=_scaled(face_crop_box(face, (width, height), margin), to_photo, decoded.info),
                 score=float(face.score),
                 transform=transform,
             )
@@ -80,7 +80,17 @@ def _view_to_crop(crop_width: int, crop_height: int, spec: InputSpec) -> np.ndar
     )
 
 
-def _scaled(box, to_photo: np.ndarray) -> tuple[int, int, int, int]:
-    sx, sy = to_photo[0, 0], to_photo[1, 1]
+def _scaled(box, to_photo: np.ndarray, info: ImageInfo) -> tuple[int, int, int, int]:
+    """`box` in the photo's pixels, clipped to the photo (a detection may reach past its edge)."""
     x0, y0, x1, y1 = box
-    return (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
+    sx, sy = to_photo[0, 0], to_photo[1, 1]
+    return (
+        _clip(x0 * sx, info.width),
+        _clip(y0 * sy, info.height),
+        _clip(x1 * sx, info.width),
+        _clip(y1 * sy, info.height),
+    )
+
+
+def _clip(value: float, limit: int) -> int:
+    return min(max(round(value), 0), limit)

@@ -98,7 +98,7 @@ class Prediction:
             "path": self.info.name,
             "label": self.label,
             "prob_fake": round(self.prob_fake, 6),
-            "threshold": self.threshold,
+            "threshold": round(self.threshold, 6),
             "faces": [face.as_dict() for face in self.faces],
             "error": "",
         }
@@ -120,7 +120,7 @@ class Rejected:
             "path": self.source,
             "label": "",
             "prob_fake": None,
-            "threshold": threshold,
+            "threshold": round(threshold, 6),
             "faces": [],
             "error": self.message,
         }

@@ -172,7 +172,7 @@ def _analyse(detector: Detector, batch: list[_Decoded]) -> list[dict]:
     rows = []
     for path, item, error in batch:
         row = dict.fromkeys(REPORT_COLUMNS, "")
-        row.update(path=str(path), threshold=detector.threshold, error=error)
+        row.update(path=str(path), threshold=round(detector.threshold, 6), error=error)
         if item is not None:
             result = next(verdicts)
             row.update(
