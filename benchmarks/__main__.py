@@ -104,6 +104,13 @@ def main() -> None:
     print("EDA and face front-end ...", flush=True)
     results["eda_images_per_s"] = eda_rate(300 if args.quick else 2000)
     results["faces"] = faces_ms(runs)
+    demo = ROOT / "data" / "demo"
+    if demo.is_dir():
+        from benchmarks import bench_front_end
+
+        results["front_end"] = bench_front_end.run(demo)
+    else:
+        print(f"skipping the face front-end AUC: {demo} is missing (build it with `make model`)", flush=True)
     if DASHBOARD_TIMINGS.exists():
         results["dashboard"] = json.loads(DASHBOARD_TIMINGS.read_text())
     results["load_after"] = os.getloadavg()[0]

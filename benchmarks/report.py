@@ -142,6 +142,21 @@ def _other(results: dict) -> list[str]:
         f"{_ms(faces[1024])} ms on 1024x1024 (target < 3 ms).",
         "",
     ]
+    front_end = results.get("front_end")
+    if front_end:
+        out += [
+            "**Face front-end, bundled model ROC AUC** on the demo set's held-out split "
+            f"({front_end['real']} real, {front_end['fake']} fake), as tight crops and placed in 256 px "
+            "photos:",
+            "",
+            "| input | face front-end | centre crop |",
+            "| --- | --- | --- |",
+        ]
+        for name in ("held-out crops", "held-out faces in 256 px photos"):
+            with_faces = front_end[f"{name} / face front-end"]["roc_auc"]
+            without = front_end[f"{name} / centre crop"]["roc_auc"]
+            out.append(f"| {name} | {with_faces:.3f} | {without:.3f} |")
+        out.append("")
     dashboard = results.get("dashboard")
     if dashboard:
         out += [f"**Dashboard** (browser test): {json.dumps(dashboard)}", ""]
