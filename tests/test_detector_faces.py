@@ -9,7 +9,7 @@ from image_factory import encode
 from onnx_fixtures import write_tiny_model
 from PIL import Image
 
-from fakescope.runtime import DecodedImage, Detector, load_image
+from fakescope.runtime import DecodedImage, Detector, load_image, place_cams
 from fakescope.runtime.faces import iou_matrix
 
 skdata = pytest.importorskip("skimage.data")
@@ -90,3 +90,21 @@ def test_boxes_and_cams_are_in_original_photo_coordinates(face_model, head):
     mapped = (result.face.transform @ corners)[:2].T
     left, top, right, bottom = result.face.crop
     np.testing.assert_allclose(mapped, [[left, top], [right, bottom]], atol=6.0)
+
+
+def test_face_cams_are_drawn_back_where_each_face_lies(face_model, head):
+    pixels = canvas(720, 420, [(20, 100), (480, 150)], head)
+    result = Detector(face_model).predict(pixels)
+    cams = [np.ones_like(face.cam) for face in result.faces]  # a flat map shows exactly where each view lands
+    placed = place_cams(cams, [face.transform for face in result.faces], (720, 420))
+    for face in result.faces:
+        left, top, right, bottom = face.crop
+        assert placed[top + 2 : bottom - 2, left + 2 : right - 2].min() > 0.99
+    outside = np.ones((420, 720), bool)
+    for face in result.faces:
+        left, top, right, bottom = face.crop
+        outside[max(0, top - 2) : bottom + 2, max(0, left - 2) : right + 2] = False
+    assert placed[outside].max() == 0.0
+    half = place_cams(cams, [face.transform for face in result.faces], (360, 210), scale=0.5)
+    left, top, right, bottom = (v // 2 for v in result.faces[0].crop)
+    assert half[top + 2 : bottom - 2, left + 2 : right - 2].min() > 0.99

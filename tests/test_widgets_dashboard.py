@@ -172,7 +172,11 @@ def test_model_picker_loads_other_models_and_reports_broken_ones(model, tmp_path
     other = write_tiny_model(tmp_path / "other.onnx", seed=1, threshold=0.3)
     (tmp_path / "broken.onnx").write_bytes(b"not onnx")
     dashboard = DetectorDashboard(other, samples_folder=tmp_path)
-    assert [label for label, _ in dashboard.model_panel.picker.options] == ["broken.onnx", "other.onnx"]
+    from fakescope.runtime import list_models, models_dir
+
+    bundled = [path.name for path in list_models(models_dir())]
+    labels = [label for label, _ in dashboard.model_panel.picker.options]
+    assert sorted(labels) == sorted(["broken.onnx", "other.onnx", *bundled])
     assert (
         dashboard.threshold.value == pytest.approx(0.3)
         and "tiny-test v0.0.1" in dashboard.model_panel.card.value

@@ -18,7 +18,7 @@ from fakescope.runtime.errors import (
     ModelError,
     UnsupportedFormatError,
 )
-from fakescope.runtime.heatmap import jet, normalize_cams, overlay
+from fakescope.runtime.heatmap import jet, normalize_cams, overlay, place_cams
 from fakescope.runtime.images import (
     DEFAULT_LIMITS,
     SUPPORTED_EXTENSIONS,
@@ -60,5 +60,6 @@ __all__ = [
     "models_dir",
     "normalize_cams",
     "overlay",
+    "place_cams",
     "preprocess",
 ]

@@ -3,9 +3,12 @@
 Example:
     >>> cams = normalize_cams(raw_cams, (160, 160))   # (N, h, w) graph output -> (N, 160, 160) in [0, 1]
     >>> picture = overlay(pixels, cams[0], alpha=0.45)  # uint8 (H, W, 3), red = high attention
+    >>> on_photo = place_cams([f.cam for f in result.faces], [f.transform for f in result.faces], (w, h))
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
@@ -65,3 +68,29 @@ def overlay(image: np.ndarray, cam: np.ndarray, alpha: float = 0.45) -> np.ndarr
         cam = np.asarray(Image.fromarray(cam, mode="F").resize((width, height), Image.Resampling.BILINEAR))
     blended = (1.0 - alpha) * image.astype(np.float32) + alpha * jet(cam).astype(np.float32)
     return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+
+
+def place_cams(
+    cams: Sequence[np.ndarray], transforms: Sequence[np.ndarray], size: tuple[int, int], scale: float = 1.0
+) -> np.ndarray:
+    """Draw each view's CAM where its view lies in the photo; the strongest value wins where crops overlap.
+
+    Args:
+        cams: float (h, w) maps in [0, 1], each aligned with a model view.
+        transforms: 3x3 matrices from each view's pixels to the photo's (`FaceVerdict.transform`).
+        size: (width, height) of the output, the photo shown at `scale`.
+        scale: display pixels per photo pixel. Defaults to 1.0.
+
+    Returns:
+        float32 (height, width) in [0, 1], zero outside every view.
+    """
+    width, height = size
+    placed = np.zeros((height, width), dtype=np.float32)
+    to_display = np.diag([scale, scale, 1.0])
+    for cam, transform in zip(cams, transforms, strict=True):
+        inverse = np.linalg.inv(to_display @ np.asarray(transform, dtype=np.float64))
+        warped = Image.fromarray(np.asarray(cam, dtype=np.float32), mode="F").transform(
+            (width, height), Image.Transform.AFFINE, tuple(inverse[:2].ravel()), Image.Resampling.BILINEAR
+        )
+        np.maximum(placed, np.asarray(warped, dtype=np.float32), out=placed)
+    return np.clip(placed, 0.0, 1.0)

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fakescope.report.style import CLASS_COLORS
-from fakescope.runtime import Prediction, overlay
+from fakescope.runtime import Prediction, overlay, place_cams
 
 DISPLAY_SIDE = 200
 """Side in pixels of the pictures of a result card."""
@@ -70,3 +70,17 @@ def mark_faces(pixels: np.ndarray, prediction: Prediction) -> np.ndarray:
             width=2 * thin if face is prediction.face else thin,
         )
     return np.asarray(image)
+
+
+def photo_overlay_png(photo: np.ndarray, prediction: Prediction, alpha: float = 0.45) -> bytes:
+    """PNG of every face's Grad-CAM drawn back onto `photo` (the photo at display scale), where it lies."""
+    faces = prediction.faces
+    scale = photo.shape[1] / prediction.info.width
+    size = (photo.shape[1], photo.shape[0])
+    cam = place_cams([f.cam for f in faces], [f.transform for f in faces], size, scale)
+    return png_bytes(overlay(photo, cam, alpha))
+
+
+def face_overlay_png(view: np.ndarray, cam: np.ndarray, side: int, alpha: float = 0.45) -> bytes:
+    """PNG of one face's Grad-CAM overlay on the crop the model saw, `side` pixels wide."""
+    return png_bytes(overlay(fit(view, side), cam, alpha))

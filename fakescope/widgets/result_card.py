@@ -1,5 +1,6 @@
 """One analysed image: the picture, its facts, the verdict, P(fake)/P(real), a meter with the threshold,
-and the Grad-CAM heatmap and overlay side by side.
+and the Grad-CAM heatmap and overlay side by side. When the face front-end found faces, the overlay shows
+every face's Grad-CAM drawn back onto the photo, and a gallery gives each face its own verdict and CAM.
 
 The card shows `result` judged at `threshold` (a dashboard links its slider there, so moving it re-labels
 without re-running the model) and blends the overlay at `alpha`.
@@ -15,12 +16,21 @@ import ipywidgets as ipw
 import numpy as np
 import traitlets
 
-from fakescope.runtime import Prediction
+from fakescope.runtime import FaceVerdict, Prediction
 from fakescope.widgets.markup import esc, info_html, meter_html, probabilities_html, verdict_html
-from fakescope.widgets.pictures import cam_pictures, fit, mark_faces, overlay_png, png_bytes
+from fakescope.widgets.pictures import (
+    cam_pictures,
+    face_overlay_png,
+    fit,
+    mark_faces,
+    overlay_png,
+    photo_overlay_png,
+    png_bytes,
+)
 from fakescope.widgets.theme import styled
 
 SIDE = 180
+FACE_SIDE = 96
 
 
 class ResultCard(ipw.VBox):
@@ -43,8 +53,11 @@ class ResultCard(ipw.VBox):
         self._picture = fit(picture, SIDE)
         self.picture = _image(png_bytes(mark_faces(self._picture, result)), "fs-picture")
         heatmap, blended = cam_pictures(result, SIDE, alpha)
+        if result.faces:
+            blended = photo_overlay_png(self._picture, result, alpha)
         self.heatmap = _image(heatmap, "fs-heatmap")
         self.overlay = _image(blended, "fs-overlay")
+        self.gallery = styled(ipw.HBox(), "fs-row", "fs-face-gallery")
         self.verdict = styled(ipw.HTML(), "fs-verdict-box")
         self.probabilities = ipw.HTML()
         self.meter = ipw.HTML()
@@ -54,7 +67,12 @@ class ResultCard(ipw.VBox):
                 [
                     _figure(self.picture, "Input"),
                     _figure(self.heatmap, "Grad-CAM (red = high attention)"),
-                    _figure(self.overlay, "Overlay on what the model saw"),
+                    _figure(
+                        self.overlay,
+                        "Each face's Grad-CAM on the photo"
+                        if result.faces
+                        else "Overlay on what the model saw",
+                    ),
                 ]
             ),
             "fs-row",
@@ -66,6 +84,7 @@ class ResultCard(ipw.VBox):
         self.children = [
             self.heading,
             ipw.HBox([pictures, details], layout=ipw.Layout(align_items="flex-start")),
+            self.gallery,
         ]
         self.set_trait("result", result)
         self.set_trait("threshold", result.threshold)
@@ -86,9 +105,16 @@ class ResultCard(ipw.VBox):
         self.meter.value = meter_html(shown.prob_fake, shown.threshold)
         if shown.faces:
             self.picture.value = png_bytes(mark_faces(self._picture, shown))
+        self.gallery.children = [
+            _face_tile(i, face, shown, self.alpha) for i, face in enumerate(shown.faces, 1)
+        ]
 
     def _on_alpha(self, change: dict) -> None:
-        self.overlay.value = overlay_png(self.result, SIDE, change["new"])
+        if self.result.faces:
+            self.overlay.value = photo_overlay_png(self._picture, self.result, change["new"])
+            self._on_decision()
+        else:
+            self.overlay.value = overlay_png(self.result, SIDE, change["new"])
 
 
 def _image(png: bytes, css_class: str) -> ipw.Image:
@@ -100,6 +126,21 @@ def _image(png: bytes, css_class: str) -> ipw.Image:
 def _figure(image: ipw.Image, caption: str) -> ipw.VBox:
     caption_html = ipw.HTML(f'<div class="fs-caption">{esc(caption)}</div>')
     return ipw.VBox([image, caption_html], layout=ipw.Layout(width=f"{SIDE}px"))
+
+
+def _face_tile(index: int, face: FaceVerdict, shown: Prediction, alpha: float) -> ipw.VBox:
+    """One face of a group photo: its crop with its Grad-CAM, its verdict and P(fake)."""
+    label = "FAKE" if face.prob_fake >= shown.threshold else "REAL"
+    picture = ipw.Image(
+        value=face_overlay_png(face.view, face.cam, FACE_SIDE, alpha),
+        format="png",
+        layout=ipw.Layout(width=f"{FACE_SIDE}px"),
+    )
+    caption = ipw.HTML(
+        f'<div class="fs-caption">face {index} · <b class="fs-face-{label.lower()}">{label}</b> · '
+        f"P(fake) {face.prob_fake:.3f}</div>"
+    )
+    return ipw.VBox([styled(picture, "fs-image"), caption], layout=ipw.Layout(width=f"{FACE_SIDE + 20}px"))
 
 
 def _faces_text(result: Prediction, searched: bool) -> str | None:

@@ -62,6 +62,8 @@ _RULES = """
 .fs-app .fs-pill.fs-real { background: var(--fs-real); }
 .fs-app .fs-pill.fs-fake { background: var(--fs-fake); }
 .fs-app .fs-pill.fs-rejected { background: #7b8794; }
+.fs-app .fs-face-real { color: var(--fs-real); }
+.fs-app .fs-face-fake { color: var(--fs-fake); }
 .fs-app .fs-caption { text-align: center; font-size: 12px; color: var(--fs-muted); margin-top: 2px; }
 .fs-app .fs-image img, .fs-app img.fs-image { border-radius: 8px; image-rendering: auto; }
 .fs-app .fs-error { background: #fdecea; border-left: 4px solid var(--fs-fake); border-radius: 6px;
