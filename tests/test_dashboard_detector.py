@@ -130,7 +130,7 @@ def test_real_fake_and_corrupt_uploads_show_verdicts_cams_and_the_reason(browser
             assert img.evaluate("el => el.complete && el.naturalWidth") > 0
     error = page.locator(".fs-error").inner_text()
     assert error.startswith("Rejected corrupt.png:") and "\n" not in error.strip()
-    browser.screenshot("dashboard")
+    browser.screenshot("dashboard-test-model")
 
 
 def test_a_single_upload_is_fast(browser, files):
