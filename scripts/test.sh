@@ -9,7 +9,7 @@ if [ ! -x /usr/bin/chromium ]; then
   $sudo_cmd apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 TF_CPP_MIN_LOG_LEVEL=3
+export PATH="$PWD/.venv/bin:$PATH" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 TF_CPP_MIN_LOG_LEVEL=3
 .venv/bin/ruff check fakescope tests benchmarks
 .venv/bin/ruff format --check fakescope tests benchmarks
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

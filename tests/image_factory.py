@@ -1,8 +1,10 @@
-"""Generated test images: every picture the tests use is made here, none is committed."""
+"""Generated test images (every picture the tests use is made here, none is committed), and the CLI."""
 
 from __future__ import annotations
 
 import io
+import sys
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -21,3 +23,9 @@ def encode(pixels_or_image, fmt: str, **params) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **params)
     return buffer.getvalue()
+
+
+def fakescope_command() -> list[str]:
+    """The `fakescope` console script next to this interpreter (else `python -m fakescope`)."""
+    script = Path(sys.executable).with_name("fakescope")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "fakescope"]

@@ -5,21 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import subprocess
 
 import pytest
-from image_factory import encode, random_rgb
+from image_factory import encode, fakescope_command, random_rgb
 from PIL import Image
 
 from fakescope.runtime import Detector
 
-EXE = shutil.which("fakescope")
-pytestmark = pytest.mark.skipif(EXE is None, reason="the fakescope console script is not installed")
+FAKESCOPE = fakescope_command()
 
 
 def run(*args, cwd=None):
-    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run([*FAKESCOPE, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from bad_inputs import ACCEPT, write_corpus
+from image_factory import fakescope_command
 
 from fakescope.runtime import Detector, InvalidImageError, Prediction, Rejected
 from fakescope.runtime import errors as error_types
@@ -76,10 +76,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
 
 def test_predict_cli_reports_every_file_without_a_traceback(tiny_model_path, corpus):
     folder, cases = corpus
-    exe = shutil.which("fakescope")
     paths = [str(folder / c.name) for c in cases]
     out = subprocess.run(
-        [exe, "predict", *paths, "--model", str(tiny_model_path), "--format", "json"],
+        [*fakescope_command(), "predict", *paths, "--model", str(tiny_model_path), "--format", "json"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -95,7 +94,7 @@ def test_scan_records_every_file_once(tiny_model_path, corpus, tmp_path):
     report = tmp_path / "report.csv"
     out = subprocess.run(
         [
-            shutil.which("fakescope"),
+            *fakescope_command(),
             "scan",
             str(folder),
             "--model",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -14,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from image_factory import fakescope_command
 from PIL import Image
 
 from fakescope.runtime import Detector
@@ -49,7 +49,7 @@ def _rows(report):
 def test_killed_scan_resumes_with_every_file_exactly_once(tiny_model_path, ten_thousand, tmp_path):
     report = tmp_path / "report.csv"
     command = [
-        shutil.which("fakescope"),
+        *fakescope_command(),
         "scan",
         str(ten_thousand),
         "--model",

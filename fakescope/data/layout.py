@@ -20,7 +20,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fakescope.runtime.images import SUPPORTED_EXTENSIONS
+from fakescope.runtime.images import SUPPORTED_EXTENSIONS, ImageLimits
+
+TRAINING_LIMITS = ImageLimits(min_side=8)
+"""Decoding limits for training data: the runtime's defaults, except that small crops (the demo set's 25x25
+faces) are accepted; uploads at serving time keep the runtime's own minimum."""
 
 SPLITS = ("train", "valid", "test")
 CLASS_DIRS = {"real": 0, "fake": 1}

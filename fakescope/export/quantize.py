@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
+from fakescope.data.layout import TRAINING_LIMITS
 from fakescope.export.errors import QuantizationError
 from fakescope.export.samples import load_batch
 from fakescope.runtime.images import ImageLimits
 from fakescope.runtime.preprocess import InputSpec
 from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_LOGIT
-from fakescope.train.datasets import TRAINING_LIMITS
 
 if TYPE_CHECKING:
     import onnx

@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from fakescope.data.layout import DatasetLayoutError, discover, iter_images
+from fakescope.data.layout import TRAINING_LIMITS, DatasetLayoutError, discover, iter_images
 from fakescope.export.errors import ExportError
 from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.images import ImageLimits
 from fakescope.runtime.preprocess import InputSpec, preprocess
-from fakescope.train.datasets import TRAINING_LIMITS
 
 
 def image_paths(folder: str | Path, count: int, *, split: str | None = None, seed: int = 0) -> list[Path]:

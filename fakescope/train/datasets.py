@@ -23,15 +23,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from fakescope.data.layout import ImageRecord
+from fakescope.data.layout import TRAINING_LIMITS, ImageRecord
 from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.images import ImageLimits
 from fakescope.runtime.preprocess import InputSpec, preprocess
 from fakescope.train.augment import Augment, augment_batchless
-
-TRAINING_LIMITS = ImageLimits(min_side=8)
-"""Decoding limits for training data: the runtime's defaults, except that small crops (the demo set's 25x25
-faces) are accepted; uploads at serving time keep the runtime's own minimum."""
 
 CACHE_BUDGET_BYTES = 2 * 1024**3
 """Decoded tensors are cached in memory when they fit this budget; larger sets stream every epoch."""

@@ -99,8 +99,8 @@ def score_onnx(
     model_path: str | Path, records: Sequence[ImageRecord], batch_size: int = 64
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
     """Labels and P(fake) of the readable `records` for an exported model, run by the edge runtime."""
+    from fakescope.data.layout import TRAINING_LIMITS
     from fakescope.runtime.detector import Detector, Rejected
-    from fakescope.train.datasets import TRAINING_LIMITS
 
     detector = Detector(model_path, limits=TRAINING_LIMITS)
     results = detector.predict_batch([r.path for r in records], batch_size=batch_size, on_error="return")
