@@ -8,6 +8,7 @@ python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   echo "fakescope: creating .venv with $($python --version)" >&2
   "$python" -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 fi
 stamp=".venv/.fakescope-$(echo "$extras" | tr ',' '-')"
 digest=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
