@@ -19,7 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.md"
-DASHBOARD_TIMINGS = ROOT / "docs" / "screenshots" / "timings.json"
+DASHBOARD_TIMINGS = ROOT / "artifacts" / "browser" / "timings.json"
+"""Written by the browser tests (`pytest -m browser`); reported when present."""
 
 
 def machine() -> str:
@@ -94,7 +95,9 @@ def main() -> None:
         print("cold start ...", flush=True)
         image = Path(tmp) / "calib" / "000000.jpg"
         results["cold"] = {
-            "bundled": bench_coldstart.run(default_model_path(), None, image, greyscale=True),
+            "bundled": bench_coldstart.run(
+                default_model_path(), default_model_path().with_suffix(".keras"), image, greyscale=True
+            ),
             "small_cnn-160": bench_coldstart.run(
                 Path(tmp) / "small_cnn.onnx", Path(tmp) / "small_cnn.keras", image, greyscale=False
             ),

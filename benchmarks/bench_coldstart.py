@@ -12,16 +12,19 @@ import sys
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+
 RUNTIME = """
-import resource, sys, json
+import sys, json
+from benchmarks.peak import peak_rss_mb
 from fakescope.runtime import Detector
 result = Detector(sys.argv[1]).predict(sys.argv[2])
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"rss_mb": rss_mb, "p": result.prob_fake}))
+print(json.dumps({"rss_mb": peak_rss_mb(), "p": result.prob_fake}))
 """
 
 KERAS = """
-import os, resource, sys, json
+import os, sys, json
+from benchmarks.peak import peak_rss_mb
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import keras
 from fakescope.runtime import InputSpec, preprocess
@@ -30,7 +33,7 @@ size = model.input_shape[1]
 greyscale = sys.argv[3] == "1"
 x = preprocess(sys.argv[2], InputSpec(size, size, greyscale))[None]
 p = float(model.predict(x, verbose=0)[0, 0])
-print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "p": p}))
+print(json.dumps({"rss_mb": peak_rss_mb(), "p": p}))
 """
 
 
@@ -38,7 +41,8 @@ def _cold(code: str, args: list[str], repeats: int) -> dict:
     walls, rss = [], []
     for _ in range(repeats):
         started = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+        command = [sys.executable, "-c", code, *args]
+        out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
         walls.append(time.perf_counter() - started)
         rss.append(json.loads(out.stdout.strip().splitlines()[-1])["rss_mb"])
     return {"wall_s": statistics.median(walls), "peak_rss_mb": statistics.median(rss)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
@@ -159,8 +158,23 @@ def _other(results: dict) -> list[str]:
         out.append("")
     dashboard = results.get("dashboard")
     if dashboard:
-        out += [f"**Dashboard** (browser test): {json.dumps(dashboard)}", ""]
+        out += [
+            "**Dashboards in Voila**, from the last browser-test run in Debian's chromium (seconds):",
+            "",
+            "| dashboard | timings |",
+            "| --- | --- |",
+        ]
+        for name, timings in sorted(dashboard.items()):
+            cells = ", ".join(
+                f"{key.replace('_s', '').replace('_', ' ')} {value:.2f}" for key, value in timings.items()
+            )
+            out.append(f"| {name.replace('_', ' ')} | {cells} |")
+        out.append("")
     return out
+
+
+def _words(key: str) -> str:
+    return key.removesuffix("_s").replace("_", " ")
 
 
 def update_readme(readme: Path, markdown: str) -> None:
