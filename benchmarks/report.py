@@ -165,9 +165,7 @@ def _other(results: dict) -> list[str]:
             "| --- | --- |",
         ]
         for name, timings in sorted(dashboard.items()):
-            cells = ", ".join(
-                f"{key.replace('_s', '').replace('_', ' ')} {value:.2f}" for key, value in timings.items()
-            )
+            cells = ", ".join(f"{_words(key)} {value:.2f}" for key, value in timings.items())
             out.append(f"| {name.replace('_', ' ')} | {cells} |")
         out.append("")
     return out

@@ -19,6 +19,20 @@ import numpy as np
 SPECTRUM_BINS = 64
 """Radial frequency bins from 0 to the Nyquist frequency (0.5 cycles/pixel), equally wide."""
 
+MEASURE_COLUMNS = (
+    "mean_r",
+    "mean_g",
+    "mean_b",
+    "std_r",
+    "std_g",
+    "std_b",
+    "luminance",
+    "contrast",
+    "sharpness",
+    "jpeg_quality",
+)
+"""Per-image measurements, in the order of the EDA table's columns and of its workers' arrays."""
+
 SPECTRUM_CROP = 256
 """Side of the central luminance crop the spectrum is computed on (smaller images: their largest square)."""
 

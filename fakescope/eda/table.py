@@ -20,23 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fakescope.eda.measures import SPECTRUM_BINS
+from fakescope.eda.measures import MEASURE_COLUMNS, SPECTRUM_BINS
 
 SPECTRUM_COLUMNS = tuple(f"spec_{i:02d}" for i in range(SPECTRUM_BINS))
 TEXT_COLUMNS = ("split", "label", "path", "format", "mode", "error")
 INTEGER_COLUMNS = ("width", "height", "file_size", "mtime_ns")
-MEASURE_COLUMNS = (
-    "mean_r",
-    "mean_g",
-    "mean_b",
-    "std_r",
-    "std_g",
-    "std_b",
-    "luminance",
-    "contrast",
-    "sharpness",
-    "jpeg_quality",
-)
 COLUMNS = (
     "split",
     "label",

@@ -17,26 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from fakescope.eda.jpeg import jpeg_quality
-from fakescope.eda.measures import SPECTRUM_BINS, measure_pixels
+from fakescope.eda.measures import MEASURE_COLUMNS, SPECTRUM_BINS, measure_pixels
 from fakescope.runtime.images import ImageLimits, load_image
 
 EDA_LIMITS = ImageLimits(min_side=8)
 """The runtime's limits, except that tiny images (the demo set is 32 px) are described, not refused."""
 
-FIELDS = (
-    "width",
-    "height",
-    "mean_r",
-    "mean_g",
-    "mean_b",
-    "std_r",
-    "std_g",
-    "std_b",
-    "luminance",
-    "contrast",
-    "sharpness",
-    "jpeg_quality",
-)
+FIELDS = ("width", "height", *MEASURE_COLUMNS)
 """The columns of `Measurements.values`."""
 
 
