@@ -40,4 +40,5 @@ lint: ## ruff check and format check.
 	$(PYTHON) -m ruff check fakescope tests benchmarks && $(PYTHON) -m ruff format --check fakescope tests benchmarks
 
 bench: ## Measure speed, memory and size side by side; writes benchmarks/results.md and the README table.
-	$(PYTHON) -m benchmarks --readme
+	bash scripts/bootstrap.sh all
+	.venv/bin/python -m benchmarks --readme
