@@ -34,7 +34,7 @@ def scan_rate(detector: Detector, folder: Path, workers: int, batch_size: int) -
 
 
 def run(model: Path | None, count: int = 2000, workers: int = 2, batch_size: int = 32) -> dict:
-    detector = Detector(model)
+    detector = Detector(model, threads=1)  # as `fakescope scan` runs it: the decoding threads fill the cores
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "jpegs"
         paths = write_jpegs(folder, count)

@@ -26,7 +26,13 @@ from fakescope.runtime.scan import scan_folder
 @click.option("--recursive", "-r", is_flag=True, help="Descend into sub-folders.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Decoding threads.")
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="onnxruntime intra-op threads.")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="onnxruntime intra-op threads; the decoding workers already keep the cores busy.",
+)
 @click.option("--resume", is_flag=True, help="Keep the report and skip paths it already holds.")
 def scan(folder, model, out, recursive, batch_size, workers, threads, resume) -> None:
     """Scan a folder of images into a CSV or JSONL report."""
