@@ -11,7 +11,7 @@ from onnx_fixtures import write_tiny_model
 
 from fakescope.cli.dashboard import dashboard
 from fakescope.runtime import DEFAULT_LIMITS
-from fakescope.widgets.env import DATA_ENV, MODEL_ENV, SAMPLES_ENV
+from fakescope.widgets.env import DATA_ENV, MAX_UPLOAD_ENV, MODEL_ENV, SAMPLES_ENV
 from fakescope.widgets.notebooks import DASHBOARDS, notebook_path
 from fakescope.widgets.serve import MAX_MESSAGE_BYTES, dashboard_env, voila_argv, voila_config
 
@@ -79,7 +79,11 @@ def test_cli_serves_with_the_paths_in_the_environment_and_warns_for_public_hosts
     assert "warning: binding to 0.0.0.0" in result.output and "http://0.0.0.0:9100/" in result.output
     ((path, kw),) = calls
     assert path.name == "evaluate.ipynb" and kw["host"] == "0.0.0.0" and kw["port"] == 9100
-    assert kw["env"] == {MODEL_ENV: str(model.resolve()), DATA_ENV: str(tmp_path.resolve())}
+    assert kw["env"] == {
+        MODEL_ENV: str(model.resolve()),
+        DATA_ENV: str(tmp_path.resolve()),
+        MAX_UPLOAD_ENV: "10.0",
+    }
 
 
 @pytest.mark.slow
@@ -97,3 +101,19 @@ def test_each_notebook_runs_and_displays_its_widget(name, widget, tmp_path, monk
     (output,) = notebook.cells[0].outputs
     assert json.dumps(output["data"]["application/vnd.jupyter.widget-view+json"])
     assert output["data"]["text/plain"].startswith(widget)
+
+
+def test_the_upload_limit_reaches_the_detector_and_the_websocket(monkeypatch, tmp_path):
+    from onnx_fixtures import write_tiny_model
+
+    from fakescope.widgets import DetectorDashboard
+    from fakescope.widgets.serve import max_message_bytes
+
+    env = dashboard_env(max_upload_mb=0.5)
+    assert env == {MAX_UPLOAD_ENV: "0.5"}
+    monkeypatch.setenv(MAX_UPLOAD_ENV, "0.5")
+    dashboard = DetectorDashboard(write_tiny_model(tmp_path / "m.onnx"), samples_folder=tmp_path)
+    assert dashboard.detector.limits.max_file_bytes == 2**19
+    config = voila_config(max_file_bytes=2**19)
+    assert config["Voila"]["tornado_settings"]["websocket_max_message_size"] == max_message_bytes(2**19)
+    assert max_message_bytes(2**19) < MAX_MESSAGE_BYTES

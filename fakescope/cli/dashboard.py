@@ -36,6 +36,13 @@ import click
     show_default=True,
     help="Most page sessions (kernels) alive at once, pre-heated ones included.",
 )
+@click.option(
+    "--max-upload-mb",
+    type=click.FloatRange(0.1, 100.0),
+    default=10.0,
+    show_default=True,
+    help="Largest image file accepted, in MiB.",
+)
 def dashboard(
     notebook: str,
     port: int,
@@ -45,6 +52,7 @@ def dashboard(
     samples: str | None,
     pool_size: int,
     max_kernels: int,
+    max_upload_mb: float,
 ) -> None:
     """Serve a dashboard in the browser with Voila until Ctrl-C.
 
@@ -74,6 +82,6 @@ def dashboard(
     if max_kernels <= pool_size:
         raise click.BadParameter(f"must exceed --pool-size ({pool_size})", param_hint="--max-kernels")
     click.echo(f"fakescope dashboard: serving {path.name} at {url_for(host, port)} (Ctrl-C to stop)")
-    env = dashboard_env(model, data, samples)
+    env = dashboard_env(model, data, samples, max_upload_mb)
     serve(path, port=port, host=host, pool_size=pool_size, max_kernels=max_kernels, env=env)
     click.echo("fakescope dashboard: stopped")

@@ -12,7 +12,10 @@ Example:
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
+
+from fakescope.runtime import DEFAULT_LIMITS, ImageLimits
 
 MODEL_ENV = "FAKESCOPE_MODEL"
 """ONNX model the detector dashboard and the model report open first."""
@@ -22,6 +25,16 @@ DATA_ENV = "FAKESCOPE_DATA"
 
 SAMPLES_ENV = "FAKESCOPE_SAMPLES"
 """Folder of images for the dashboard's "try a sample" picker (default: the bundled samples)."""
+
+
+MAX_UPLOAD_ENV = "FAKESCOPE_MAX_UPLOAD_MB"
+"""Largest image file the detector dashboard accepts, in MiB (default: the runtime's 10 MiB)."""
+
+
+def upload_limits() -> ImageLimits:
+    """The runtime's image limits with the file-size limit of `MAX_UPLOAD_ENV`, if set."""
+    value = os.environ.get(MAX_UPLOAD_ENV, "").strip()
+    return replace(DEFAULT_LIMITS, max_file_bytes=round(float(value) * 2**20)) if value else DEFAULT_LIMITS
 
 
 def env_path(name: str) -> Path | None:

@@ -17,6 +17,7 @@ import ipywidgets as ipw
 import traitlets
 
 from fakescope.runtime import Detector, ModelError, default_model_path, list_models, models_dir
+from fakescope.widgets.env import upload_limits
 from fakescope.widgets.markup import card_html, message_html
 
 START_HINT = "Start the dashboard with `fakescope dashboard --model MODEL.onnx`."
@@ -60,7 +61,7 @@ class ModelPanel(ipw.VBox):
     def load(self, path: str | Path) -> None:
         """Load the model at `path` (what picking it in the drop-down does)."""
         try:
-            detector = Detector(path)
+            detector = Detector(path, limits=upload_limits())
         except (ModelError, ValueError) as err:
             self.detector = None
             self.card.value = ""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fakescope.runtime import DEFAULT_LIMITS
-from fakescope.widgets.env import DATA_ENV, MODEL_ENV, SAMPLES_ENV
+from fakescope.widgets.env import DATA_ENV, MAX_UPLOAD_ENV, MODEL_ENV, SAMPLES_ENV, upload_limits
 from fakescope.widgets.kernels import DEFAULT_MAX_KERNELS
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -24,8 +24,13 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 FILES_PER_MESSAGE = 8
 """Files at the size limit that one upload may carry: the browser sends every chosen file in one message."""
 
-MAX_MESSAGE_BYTES = FILES_PER_MESSAGE * DEFAULT_LIMITS.max_file_bytes * 4 // 3 + (1 << 20)
-"""Websocket message limit (tornado's default is 10 MiB): room for the files plus encoding overhead."""
+
+def max_message_bytes(max_file_bytes: int = DEFAULT_LIMITS.max_file_bytes) -> int:
+    """Websocket message limit (tornado's default is 10 MiB): room for the files plus encoding overhead."""
+    return FILES_PER_MESSAGE * max_file_bytes * 4 // 3 + (1 << 20)
+
+
+MAX_MESSAGE_BYTES = max_message_bytes()
 
 
 def voila_argv(notebook: Path, *, port: int, host: str, pool_size: int = 1) -> list[str]:
@@ -54,13 +59,15 @@ IDLE_KERNEL_SECONDS = 600
 """A page's kernel left idle this long (e.g. a closed tab) is shut down."""
 
 
-def voila_config(max_kernels: int = DEFAULT_MAX_KERNELS) -> dict[str, Any]:
+def voila_config(
+    max_kernels: int = DEFAULT_MAX_KERNELS, max_file_bytes: int = DEFAULT_LIMITS.max_file_bytes
+) -> dict[str, Any]:
     """Settings that have no command-line form: the websocket message limit that fits the upload limit, the
     cap on live kernels, and culling of idle ones. Voila itself only lets the browser send widget (comm)
     messages to a kernel: `execute_request` is refused, and that is kept.
     """
     return {
-        "Voila": {"tornado_settings": {"websocket_max_message_size": MAX_MESSAGE_BYTES}},
+        "Voila": {"tornado_settings": {"websocket_max_message_size": max_message_bytes(max_file_bytes)}},
         "VoilaConfiguration": {"multi_kernel_manager_class": KERNEL_MANAGER},
         "LimitedKernelManager": {
             "max_kernels": max_kernels,
@@ -71,11 +78,17 @@ def voila_config(max_kernels: int = DEFAULT_MAX_KERNELS) -> dict[str, Any]:
 
 
 def dashboard_env(
-    model: str | Path | None = None, data: str | Path | None = None, samples: str | Path | None = None
+    model: str | Path | None = None,
+    data: str | Path | None = None,
+    samples: str | Path | None = None,
+    max_upload_mb: float | None = None,
 ) -> dict[str, str]:
     """The dashboard variables for the given paths (made absolute, as kernels may start elsewhere)."""
     pairs = ((MODEL_ENV, model), (DATA_ENV, data), (SAMPLES_ENV, samples))
-    return {name: str(Path(value).expanduser().resolve()) for name, value in pairs if value is not None}
+    env = {name: str(Path(value).expanduser().resolve()) for name, value in pairs if value is not None}
+    if max_upload_mb is not None:
+        env[MAX_UPLOAD_ENV] = str(max_upload_mb)
+    return env
 
 
 def serve(
@@ -96,7 +109,7 @@ def serve(
     os.environ.update(env)
     Voila.launch_instance(
         argv=voila_argv(notebook, port=port, host=host, pool_size=pool_size),
-        config=Config(voila_config(max_kernels)),
+        config=Config(voila_config(max_kernels, upload_limits().max_file_bytes)),
     )
 
 
