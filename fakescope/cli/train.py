@@ -104,6 +104,14 @@ def _fail(err: Exception) -> click.ClickException:
     help="Pick the threshold for this validation false-positive rate (default: max balanced accuracy).",
 )
 @click.option("--training-data", default="", help="Training-data description for the model card.")
+@click.option(
+    "--face-crop",
+    "face_crop_margin",
+    type=click.FloatRange(0.0, 2.0),
+    default=None,
+    help="Crop every image to its largest face with this margin first (the runtime's face front-end); "
+    "for photos that are not face crops. The exported model card makes the runtime do the same.",
+)
 def train(
     data_dir: Path,
     out_dir: Path,
@@ -122,6 +130,7 @@ def train(
     seed: int,
     target_fpr: float | None,
     training_data: str,
+    face_crop_margin: float | None,
 ) -> None:
     """Train a detector on DATA_DIR (140k layout or real/ + fake/) and evaluate it on the test split."""
     try:
@@ -149,6 +158,7 @@ def train(
             augment=Augment.only(*augment) if augment else None,
             target_fpr=target_fpr,
             training_data=training_data,
+            face_crop_margin=face_crop_margin,
         )
         result = run_training(data_dir, out_dir, config, verbose=1 if sys.stdout.isatty() else 2)
     except (ValueError, OSError, zipfile.BadZipFile, FakescopeError) as err:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,10 @@ import tensorflow as tf
 
 from fakescope.data.layout import TRAINING_LIMITS, ImageRecord
 from fakescope.runtime.errors import InvalidImageError
-from fakescope.runtime.images import ImageLimits
-from fakescope.runtime.preprocess import InputSpec, preprocess
+from fakescope.runtime.faces import FaceFinder
+from fakescope.runtime.framing import frame
+from fakescope.runtime.images import ImageLimits, load_image
+from fakescope.runtime.preprocess import InputSpec, model_view_to_tensor, preprocess
 from fakescope.train.augment import Augment, augment_batchless
 
 CACHE_BUDGET_BYTES = 2 * 1024**3
@@ -74,9 +77,23 @@ def class_weights(records: Sequence[ImageRecord]) -> dict[int, float]:
     return {label: float(total / (2 * n)) if n else 1.0 for label, n in enumerate(counts)}
 
 
-def load_tensor(path: str | Path, spec: InputSpec, limits: ImageLimits = TRAINING_LIMITS) -> np.ndarray:
-    """The model input for one file: exactly `fakescope.runtime.preprocess(path, spec, limits)`."""
-    return preprocess(path, spec, limits)
+def load_tensor(
+    path: str | Path, spec: InputSpec, limits: ImageLimits = TRAINING_LIMITS, face_crop: dict | None = None
+) -> np.ndarray:
+    """The model input for one file: exactly `fakescope.runtime.preprocess(path, spec, limits)`, or, with a
+    face crop ({"enabled", "margin", "align"} as the model card declares it), the view of the largest face
+    that the runtime's `frame` cuts — the function `Detector` uses at serving time (centre crop if none).
+    """
+    if not (face_crop and face_crop.get("enabled")):
+        return preprocess(path, spec, limits)
+    margin, align = float(face_crop.get("margin", 0.3)), bool(face_crop.get("align", False))
+    framed = frame(load_image(path, limits), spec, _face_finder(), margin, align)
+    return model_view_to_tensor(framed.views[0], spec)
+
+
+@cache
+def _face_finder() -> FaceFinder:
+    return FaceFinder(threads=1)
 
 
 def make_dataset(
@@ -90,6 +107,7 @@ def make_dataset(
     cache: bool | None = None,
     limits: ImageLimits = TRAINING_LIMITS,
     report: DecodeReport | None = None,
+    face_crop: dict | None = None,
 ) -> tf.data.Dataset:
     """Stream `records` as batches of (image (N, H, W, 3) float32, label (N, 1) float32).
 
@@ -103,6 +121,7 @@ def make_dataset(
         cache: keep decoded tensors in memory; None decides by `CACHE_BUDGET_BYTES`. Defaults to None.
         limits: decoding limits. Defaults to `TRAINING_LIMITS`.
         report: collects the files that failed to decode. Defaults to None (a private report).
+        face_crop: crop each image to its largest face first, as `load_tensor`. Defaults to None.
 
     Raises:
         ValueError: no records or `batch_size` < 1.
@@ -118,7 +137,7 @@ def make_dataset(
     def decode(path: bytes) -> tuple[np.ndarray, bool]:
         name = path.decode()
         try:
-            return load_tensor(name, spec, limits), True
+            return load_tensor(name, spec, limits, face_crop), True
         except (InvalidImageError, OSError) as err:
             report.add(name, str(err))
             return np.zeros((spec.height, spec.width, 3), np.float32), False

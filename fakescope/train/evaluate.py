@@ -59,6 +59,14 @@ class Evaluation:
         }
 
 
+def face_crop_for(model_path: str | Path) -> dict | None:
+    """The face front-end a Keras model was trained with, from `train_config.json` beside it (None: none)."""
+    config_path = Path(model_path).with_name(TRAIN_CONFIG_FILE)
+    if not config_path.is_file():
+        return None
+    return json.loads(config_path.read_text()).get("face_crop") or None
+
+
 def spec_for(model_path: str | Path, greyscale: bool | None = None) -> InputSpec:
     """The input spec of a Keras model: from `train_config.json` beside it, else its input shape (RGB).
 
@@ -79,13 +87,17 @@ def spec_for(model_path: str | Path, greyscale: bool | None = None) -> InputSpec
 
 
 def score_keras(
-    model, records: Sequence[ImageRecord], spec: InputSpec, batch_size: int = 64
+    model,
+    records: Sequence[ImageRecord],
+    spec: InputSpec,
+    batch_size: int = 64,
+    face_crop: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
     """Labels and P(fake) of the readable `records` for a Keras model, plus the skipped files."""
     from fakescope.train.datasets import DecodeReport, make_dataset
 
     report = DecodeReport()
-    ds = make_dataset(records, spec, batch_size=batch_size, report=report, cache=False)
+    ds = make_dataset(records, spec, batch_size=batch_size, report=report, cache=False, face_crop=face_crop)
     labels, probs = [], []
     for images, batch_labels in ds:
         probs.append(np.asarray(model(images, training=False)).reshape(-1))
@@ -121,6 +133,7 @@ def evaluate_model(
     target_fpr: float | None = None,
     batch_size: int = 64,
     model=None,
+    face_crop: dict | None = None,
 ) -> Evaluation:
     """Choose the threshold on the validation split and score the test split.
 
@@ -134,6 +147,8 @@ def evaluate_model(
             Defaults to None.
         batch_size: images per batch. Defaults to 64.
         model: the already loaded Keras model at `model_path`, to skip loading it. Defaults to None.
+        face_crop: the face front-end of a Keras model. Defaults to its `train_config.json`'s; ONNX models
+            use their card.
 
     Raises:
         ValueError: the validation or test split is empty or holds one class only.
@@ -155,7 +170,10 @@ def evaluate_model(
 
         spec = spec if spec is not None else spec_for(model_path, greyscale)
         model = model if model is not None else keras.models.load_model(model_path, compile=False)
-        scored = {name: score_keras(model, members, spec, batch_size) for name, members in splits.items()}
+        face_crop = face_crop if face_crop is not None else face_crop_for(model_path)
+        scored = {
+            name: score_keras(model, members, spec, batch_size, face_crop) for name, members in splits.items()
+        }
     (valid_y, valid_p, valid_skipped), (test_y, test_p, test_skipped) = scored["valid"], scored["test"]
     threshold = choose_threshold(valid_y, valid_p, target_fpr=target_fpr)
     rule = "max balanced accuracy" if target_fpr is None else f"max TPR at FPR <= {target_fpr}"

@@ -44,6 +44,7 @@ def write_train_config(result: TrainResult, config: TrainConfig, data_dir: str |
         "greyscale": config.greyscale,
         "value_range": list(config.spec.value_range),
         "cam_layer": CAM_LAYER,
+        "face_crop": config.face_crop or {},
         "threshold": result.evaluation.threshold,
         "threshold_rule": result.evaluation.threshold_rule,
         "metrics": result.evaluation.test.as_dict(),

@@ -63,6 +63,8 @@ class TrainConfig:
         target_fpr: choose the decision threshold for this validation FPR instead of max balanced accuracy.
             Defaults to None.
         training_data: description for the model card. Defaults to one made from the dataset.
+        face_crop_margin: crop every image to its largest face with this margin first (the runtime's face
+            front-end; the model card then tells `Detector` to do the same). Defaults to None (no crop).
     """
 
     arch: str = "small_cnn"
@@ -81,6 +83,7 @@ class TrainConfig:
     augment: Augment | None = field(default_factory=Augment)
     target_fpr: float | None = None
     training_data: str = ""
+    face_crop_margin: float | None = None
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
@@ -100,6 +103,13 @@ class TrainConfig:
     @property
     def spec(self) -> InputSpec:
         return InputSpec(self.input_size, self.input_size, self.greyscale)
+
+    @property
+    def face_crop(self) -> dict | None:
+        """The face front-end as the model card declares it, or None."""
+        if self.face_crop_margin is None:
+            return None
+        return {"enabled": True, "margin": float(self.face_crop_margin), "align": False}
 
 
 @dataclass(frozen=True)
@@ -156,8 +166,11 @@ def train(
         augment=config.augment,
         seed=config.seed,
         report=report,
+        face_crop=config.face_crop,
     )
-    valid_ds = make_dataset(splits["valid"], spec, batch_size=config.batch_size, report=report)
+    valid_ds = make_dataset(
+        splits["valid"], spec, batch_size=config.batch_size, report=report, face_crop=config.face_crop
+    )
     weights = class_weights(splits["train"])
     model = build_model(
         config.arch, config.input_size, dropout=config.dropout, weights=config.weights, seed=config.seed
@@ -229,6 +242,7 @@ def train(
         target_fpr=config.target_fpr,
         model=best,
         batch_size=max(config.batch_size, 64),
+        face_crop=config.face_crop,
     )
     write_metrics(evaluation, out_dir / "metrics.json")
     skipped = sorted(set(report.skipped) | set(evaluation.skipped))
