@@ -6,9 +6,10 @@ DEMO_DATA ?= data/demo
 DEMO_RUN ?= runs/demo
 MODELS ?= models
 TRAIN_ARGS ?= --epochs 60 --fine-tune-epochs 30 --patience 15 --augment flip,crop
-# LFW's crops frame the face as BlazeFace's box plus ~4% a side (median over the 100 crops), so uploads are
-# face-cropped with that margin before the model sees them.
-FACE_MARGIN ?= 0.05
+# The demo crops (LFW's, and the generated faces framed like them) hold BlazeFace's box times 1.17 (the
+# framing `fakescope data demo` measures and writes in data/demo/README.md): a margin of 0.09 a side, so
+# uploads are face-cropped the same way before the model sees them.
+FACE_MARGIN ?= 0.09
 # The card's `created` is the last commit's time, so rebuilding from the same commit gives the same bytes.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 export SOURCE_DATE_EPOCH

@@ -1,7 +1,8 @@
 """Crop faces to the framing of scikit-image's LFW subset, measured with the same face detector.
 
-The detector is scikit-image's LBP frontal-face cascade. `lfw_framing` runs it on the 100 LFW crops (upscaled
-4x, edge-padded) and records where the 25x25 crop sits relative to the detected box; `crop_like_lfw` applies
+The detector is the runtime's face front-end (BlazeFace, `fakescope.runtime.faces`), the one `Detector` runs
+on uploads. `lfw_framing` runs it on the 100 LFW crops (upscaled 4x, edge-padded) and records where the 25x25
+crop sits relative to the detected box; `crop_like_lfw` applies
 that framing to any greyscale picture; `lfw_capture` first gives a high-resolution photo LFW's history (a
 250x250 JPEG). The LFW crops carry no anti-aliasing (a measured fact: their mean |Laplacian| matches
 point-sampled bilinear resizing, not area averaging), so the crop is resampled the same way.
@@ -69,34 +70,35 @@ class Framing:
 
 @cache
 def _detector():
-    from skimage import data, feature
+    from fakescope.runtime.faces import FaceFinder
 
-    return feature.Cascade(data.lbp_frontal_face_cascade_filename())
+    return FaceFinder(threads=1)
 
 
 def detect_face(grey: np.ndarray, min_side: int = 40) -> Box | None:
-    """The largest frontal face in a greyscale float image in [0, 1], or None.
+    """The largest face in a greyscale float image in [0, 1] as a square box around BlazeFace's, or None.
 
     Args:
         grey: 2-D float array in [0, 1].
-        min_side: smallest face side searched, in pixels. Defaults to 40.
+        min_side: smallest face side kept, in pixels. Defaults to 40.
     """
+    from fakescope.runtime.faces import select_faces
+
     if grey.ndim != 2:
         raise ValueError(f"`grey` must be 2-D. Received: shape={grey.shape}")
-    limit = min(grey.shape)
-    if limit < min_side:
+    if min(grey.shape) < min_side:
         return None
-    found = _detector().detect_multi_scale(
-        np.ascontiguousarray(grey, dtype=np.float64),
-        scale_factor=1.1,
-        step_ratio=1,
-        min_size=(min_side, min_side),
-        max_size=(limit, limit),
-    )
-    if not found:
+    luma = np.clip(np.rint(grey * 255.0), 0, 255).astype(np.uint8)
+    faces = [
+        f
+        for f in select_faces(_detector().find(np.repeat(luma[..., None], 3, axis=2)))
+        if f.width >= min_side
+    ]
+    if not faces:
         return None
-    best = max(found, key=lambda d: d["width"])
-    return Box(float(best["r"]), float(best["c"]), float(best["width"]))
+    side = max(faces[0].width, faces[0].height)
+    centre_x, centre_y = faces[0].center
+    return Box(centre_y - side / 2, centre_x - side / 2, side)
 
 
 def lfw_framing(faces: np.ndarray | None = None) -> Framing:
