@@ -77,9 +77,9 @@ compression:
    at quality 75, like the 250x250 JPEG photographs LFW was cut from, then converted to 8-bit luma
    (ITU-R 601).
 2. **Framing**: the runtime's face detector (BlazeFace, the one `Detector` runs on uploads) was run on the
-   LFW crops themselves (upscaled 4x) to measure where a 25x25 crop sits around the detected box: side {framing["scale"]} x box, centre offset
-   ({framing["offset_row"]}, {framing["offset_col"]}) box sides (row, column). The generated faces and the
-   astronaut are cropped with that same framing and detector.
+   LFW crops themselves (upscaled 4x) to measure where a 25x25 crop sits around the detected box:
+   side {framing["scale"]} x box, centre offset ({framing["offset_row"]}, {framing["offset_col"]}) box sides
+   (row, column). The generated faces and the astronaut are cropped with that same framing and detector.
 3. **Resampling**: the crop is resampled to 25x25 by bilinear point sampling without anti-aliasing. The LFW
    crops were evidently made that way: while this builder was designed, area-averaged crops measured smoother
    (mean |Laplacian| about 34 vs 48 for LFW) and a trivial classifier separated them from LFW at ROC AUC 0.88.
