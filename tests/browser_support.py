@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -225,3 +227,30 @@ def record_timings(name: str, timings: dict[str, float]) -> Path:
     path.write_text(json.dumps(data, indent=2, sort_keys=True))
     print(f"\n{name} timings (s): {data[name]}")
     return path
+
+
+DETECTOR_READY = ".fs-app .jupyter-widgets.widget-upload:not([disabled])"
+"""The detector dashboard is usable once its upload button is enabled."""
+
+
+@contextmanager
+def detector_page(url: str, timings: dict[str, float]) -> Iterator[BrowserPage]:
+    """A chromium page on the detector dashboard at `url`; records `page_ready_s` in `timings`."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        browser = BrowserPage(playwright)
+        try:
+            timings["page_ready_s"] = browser.open(url, DETECTOR_READY)
+            yield browser
+        finally:
+            browser.close()
+
+
+def upload(browser: BrowserPage, files) -> float:
+    """Choose `files` in the upload button's file chooser; returns the time they were sent."""
+    with browser.page.expect_file_chooser() as chooser:
+        browser.page.get_by_role("button", name="Upload images").click()
+    started = time.perf_counter()
+    chooser.value.set_files(files)
+    return started

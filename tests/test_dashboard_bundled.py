@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from browser_support import CHROMIUM, BrowserPage, DashboardServer, record_timings
+from browser_support import CHROMIUM, DashboardServer, detector_page, record_timings, upload
 from image_factory import encode
 
 from fakescope.runtime import Detector, list_models, models_dir
@@ -34,13 +34,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    with sync_api.sync_playwright() as playwright:
-        browser = BrowserPage(playwright)
-        TIMINGS["page_ready_s"] = browser.open(
-            server.url, ".fs-app .jupyter-widgets.widget-upload:not([disabled])"
-        )
+    with detector_page(server.url, TIMINGS) as browser:
         yield browser
-        browser.close()
 
 
 def test_the_bundled_model_and_a_sample_work_out_of_the_box(browser):
@@ -66,10 +61,7 @@ def test_a_group_photo_gets_a_verdict_per_face(browser, tmp_path):
     photo = tmp_path / "group.png"
     photo.write_bytes(encode(pixels, "PNG"))
     page = browser.page
-    with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name="Upload images").click()
-    started = time.perf_counter()
-    chooser.value.set_files([str(photo)])
+    started = upload(browser, [str(photo)])
     page.wait_for_function(
         "document.querySelectorAll('.fs-result').length == 1 && "
         "document.querySelectorAll('.fs-face-gallery .fs-caption').length == 2",

@@ -18,9 +18,11 @@ from browser_support import (
     REAL_LOOK,
     BrowserPage,
     DashboardServer,
+    detector_page,
     encoded,
     face_image,
     record_timings,
+    upload,
     write_samples,
 )
 from onnx_fixtures import write_tiny_model
@@ -80,22 +82,8 @@ def server(files):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    with sync_api.sync_playwright() as playwright:
-        browser = BrowserPage(playwright)
-        TIMINGS["page_ready_s"] = browser.open(
-            server.url, ".fs-app .jupyter-widgets.widget-upload:not([disabled])"
-        )
+    with detector_page(server.url, TIMINGS) as browser:
         yield browser
-        browser.close()
-
-
-def upload(browser: BrowserPage, files) -> float:
-    """Choose `files` in the upload button's file chooser; returns when they are sent."""
-    with browser.page.expect_file_chooser() as chooser:
-        browser.page.get_by_role("button", name="Upload images").click()
-    started = time.perf_counter()
-    chooser.value.set_files(files)
-    return started
 
 
 def card(browser: BrowserPage, name: str):
