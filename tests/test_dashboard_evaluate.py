@@ -49,7 +49,7 @@ def test_model_report_evaluates_and_shows_curves_matrix_and_mistakes(setup):
             elapsed = time.perf_counter() - started
             titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
             assert f"ROC curve · AUC {curves.roc_auc:.3f}" in titles
-            assert "Confusion matrix · threshold 0.50" in titles
+            assert "Confusion matrix · threshold 0.500" in titles
             tiles = page.locator(".fs-tiles").inner_text()
             assert f"{metrics.accuracy:.3f}" in tiles
             mistakes = int(metrics.confusion[0, 1] + metrics.confusion[1, 0])

@@ -97,6 +97,19 @@ def test_threshold_relabels_without_running_the_model_again(dashboard, faces, mo
     assert runs == []
 
 
+@pytest.mark.parametrize("card_threshold", [0.9944, 0.0004])
+def test_the_cards_exact_threshold_decides_not_a_slider_rounded_one(card_threshold, faces, tmp_path):
+    model = write_tiny_model(tmp_path / "t.onnx", seed=MODEL_SEED, threshold=card_threshold)
+    dashboard = DetectorDashboard(model, samples_folder=tmp_path / "no-samples")
+    reference = Detector(model)
+    assert dashboard.threshold.value == reference.threshold == card_threshold
+    dashboard.upload.value = upload_value(list(faces.items()))
+    for card, (name, content) in zip(dashboard.results.children, faces.items(), strict=True):
+        expected = reference.predict(content, name=name)
+        assert f">{expected.label}<" in card.verdict.value
+        assert f"threshold {card_threshold:.3f}" in card.meter.value
+
+
 def test_rejected_files_show_their_reason_and_the_dashboard_keeps_working(dashboard, faces):
     dashboard.upload.value = upload_value(
         [

@@ -22,7 +22,7 @@ def test_meter_fills_to_p_fake_in_the_verdict_colour_and_marks_the_threshold(pro
     html = meter_html(prob, threshold)
     fill, mark = _style(html, "fs-meter-fill"), _style(html, "fs-meter-mark")
     assert f"width: {100 * prob:.2f}%" in fill and CLASS_COLORS[label] in fill
-    assert f"left: {100 * threshold:.2f}%" in mark and f"threshold {threshold:.2f}" in html
+    assert f"left: {100 * threshold:.2f}%" in mark and f"threshold {threshold:.3f}" in html
 
 
 def test_card_shows_identity_input_metrics_and_limitations_escaped():

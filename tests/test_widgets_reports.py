@@ -55,6 +55,11 @@ def test_report_threshold_updates_the_confusion_matrix_and_mistakes(model, datas
     assert all(type(tile.children[0]).__name__ == "Image" for tile in names)
 
 
+def test_report_starts_at_the_cards_exact_threshold(tmp_path):
+    model = write_tiny_model(tmp_path / "t.onnx", seed=MODEL_SEED, threshold=0.9944)
+    assert ModelReport(model, tmp_path).threshold.value == Detector(model).threshold == 0.9944
+
+
 def test_report_on_a_bad_folder_says_why(model, tmp_path):
     report = ModelReport(model, tmp_path / "nowhere")
     assert report.evaluate() is None

@@ -71,7 +71,7 @@ def confusion_figure(metrics: ThresholdMetrics) -> go.Figure:
     shares = np.divide(matrix, rows, out=np.zeros(matrix.shape), where=rows > 0)
     text = [[f"{matrix[i, j]}<br>{shares[i, j]:.0%}" for j in range(2)] for i in range(2)]
     labels = list(CLASS_NAMES)
-    fig = _base(f"Confusion matrix · threshold {metrics.threshold:.2f}", "predicted", "true")
+    fig = _base(f"Confusion matrix · threshold {metrics.threshold:.3f}", "predicted", "true")
     fig.add_trace(
         go.Heatmap(
             z=shares,
@@ -106,7 +106,7 @@ def score_histogram(table: pd.DataFrame, threshold: float) -> go.Figure:
             )
         )
     fig.add_vline(
-        x=threshold, line={"color": "#1f2933", "dash": "dash"}, annotation_text=f"threshold {threshold:.2f}"
+        x=threshold, line={"color": "#1f2933", "dash": "dash"}, annotation_text=f"threshold {threshold:.3f}"
     )
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(range=[0, 1])

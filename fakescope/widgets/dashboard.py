@@ -23,6 +23,7 @@ from fakescope.widgets.model_panel import ModelPanel
 from fakescope.widgets.result_card import SIDE, ResultCard
 from fakescope.widgets.samples import SamplePicker
 from fakescope.widgets.theme import APP_CLASS, style_sheet, styled
+from fakescope.widgets.threshold import ThresholdSlider
 from fakescope.widgets.uploads import ACCEPT, uploaded_files
 
 TITLE = "fakescope · deepfake image detector"
@@ -52,16 +53,7 @@ class DetectorDashboard(ipw.VBox):
         super().__init__()
         styled(self, APP_CLASS)
         self.model_panel = ModelPanel(model if model is not None else env_path(MODEL_ENV), models_folder)
-        self.threshold = ipw.FloatSlider(
-            value=0.5,
-            min=0.01,
-            max=0.99,
-            step=0.01,
-            description="Threshold",
-            readout_format=".2f",
-            style={"description_width": "80px"},
-            layout=ipw.Layout(width="100%"),
-        )
+        self.threshold = ThresholdSlider(style={"description_width": "80px"}, layout=ipw.Layout(width="100%"))
         self.opacity = ipw.FloatSlider(
             value=0.45,
             min=0.0,
@@ -167,7 +159,7 @@ class DetectorDashboard(ipw.VBox):
         self._clear_results()
         self.status.value = ""
         if detector is not None:
-            self.threshold.value = detector.threshold
+            self.threshold.adopt(detector.threshold)
         self._busy(False)
 
     def _on_upload(self, change: dict) -> None:

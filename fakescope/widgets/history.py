@@ -84,7 +84,7 @@ class HistoryTable(ipw.VBox):
                 e.name,
                 e.verdict(self.threshold),
                 score,
-                f"{self.threshold:.2f}",
+                f"{self.threshold:.6f}",
                 e.model,
                 e.error,
             )

@@ -40,7 +40,7 @@ def verdict_html(prediction: Prediction) -> str:
     """The coloured REAL/FAKE box, with P(fake) against the threshold that decided it."""
     label = prediction.label
     relation = "≥" if label == "FAKE" else "<"
-    sub = f"P(fake) {prediction.prob_fake:.1%} {relation} threshold {prediction.threshold:.2f}"
+    sub = f"P(fake) {prediction.prob_fake:.1%} {relation} threshold {prediction.threshold:.3f}"
     return (
         f'<div class="fs-verdict fs-{label.lower()}"><div class="fs-label">{esc(label)}</div>'
         f'<div class="fs-sub">{esc(sub)}</div></div>'
@@ -61,7 +61,9 @@ def meter_html(prob_fake: float, threshold: float) -> str:
         f'<div class="fs-meter" title="P(fake) {prob_fake:.3f}">'
         f'<div class="fs-meter-fill" style="width: {100 * prob_fake:.2f}%; background: {colour};"></div>'
         f'<div class="fs-meter-mark" style="left: {100 * threshold:.2f}%;">'
-        f"<span>threshold {threshold:.2f}</span></div></div>"
+        # The label slides from left- to right-aligned with the mark, so it stays inside the meter at 0.99.
+        f'<span style="transform: translateX(-{100 * threshold:.2f}%);">threshold {threshold:.3f}</span>'
+        "</div></div>"
         '<div class="fs-meter-scale"><span>0 · real</span><span>P(fake)</span><span>fake · 1</span></div>'
     )
 

@@ -42,6 +42,7 @@ from fakescope.widgets.model_panel import ModelPanel
 from fakescope.widgets.plots import figure_output, show_figure
 from fakescope.widgets.progress import ProgressBar
 from fakescope.widgets.theme import APP_CLASS, style_sheet, styled
+from fakescope.widgets.threshold import ThresholdSlider
 
 TITLE = "fakescope · model report"
 SUBTITLE = "How good is this model on your data, where does it fail, and how sure is it when it does?"
@@ -85,16 +86,7 @@ class ModelReport(ipw.VBox):
         self.run_button = ipw.Button(
             description="Evaluate", button_style="primary", layout=ipw.Layout(width="100%")
         )
-        self.threshold = ipw.FloatSlider(
-            value=0.5,
-            min=0.01,
-            max=0.99,
-            step=0.01,
-            description="Threshold",
-            readout_format=".2f",
-            continuous_update=False,
-            **wide,
-        )
+        self.threshold = ThresholdSlider(continuous_update=False, **wide)
         self.progress = ProgressBar()
         self.status = ipw.HTML()
         self.tiles = ipw.HTML()
@@ -193,7 +185,7 @@ class ModelReport(ipw.VBox):
         self.reset()
         detector = self.detector
         if detector is not None:
-            self.threshold.value = detector.threshold
+            self.threshold.adopt(detector.threshold)
         self.run_button.disabled = detector is None
 
     def _on_threshold(self, _change: dict) -> None:
@@ -222,7 +214,7 @@ class ModelReport(ipw.VBox):
             [
                 ("ROC AUC", _number(curves.roc_auc)),
                 ("average precision", _number(curves.average_precision)),
-                (f"accuracy at {threshold:.2f}", _number(metrics.accuracy)),
+                (f"accuracy at {threshold:.3f}", _number(metrics.accuracy)),
                 ("balanced accuracy", _number(metrics.balanced_accuracy)),
                 ("fakes caught (recall)", _number(metrics.recall)),
                 ("reals flagged (FPR)", _number(metrics.false_positive_rate)),

@@ -47,7 +47,7 @@ _RULES = """
 .fs-app .fs-meter-fill { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 7px; }
 .fs-app .fs-meter-mark { position: absolute; top: -6px; bottom: -6px; width: 3px; margin-left: -1.5px;
   background: var(--fs-ink); border-radius: 2px; }
-.fs-app .fs-meter-mark span { position: absolute; top: -19px; left: 1px; transform: translateX(-50%);
+.fs-app .fs-meter-mark span { position: absolute; top: -19px; left: 1px;
   font-size: 11px; white-space: nowrap; color: var(--fs-ink); }
 .fs-app .fs-meter-scale { display: flex; justify-content: space-between; font-size: 11px;
   color: var(--fs-muted); }
