@@ -159,6 +159,24 @@ def test_a_face_in_a_huge_image_is_found_in_full_resolution_coordinates(finder, 
     assert 1500 < face.box[0] < face.box[2] < 1500 + 8 * 210
 
 
+@pytest.mark.parametrize(("side", "scale"), [(1024, 2.0), (2048, 4.0), (4096, 8.0)])
+def test_large_photos_find_the_face_of_a_full_resolution_area_resize(finder, patch_face, side, scale):
+    """The letterbox downscales by area (Pillow's reducing step); the reference is Image.BOX."""
+    pixels = canvas((side, side * 3 // 4), "noise", seed=side)
+    paste(pixels, patch_face, side // 3, side // 8, scale)
+    width, height = 128, round(128 * 3 / 4)
+    full = np.asarray(Image.fromarray(pixels).resize((width, height), Image.Resampling.BOX), np.float32)
+    tensor = np.full((1, 128, 128, 3), -1.0, np.float32)
+    top = (128 - height) // 2
+    tensor[0, top : top + height] = full / 127.5 - 1.0
+    reference = faces.Letterbox(tensor, scale=(width / side, height / (side * 3 // 4)), offset=(0, top))
+    (expected,) = finder.faces_from(*finder.raw(reference.tensor), reference)
+    (face,) = finder.find(pixels)
+    face_side = expected.box[2] - expected.box[0]
+    np.testing.assert_allclose(face.box, expected.box, atol=0.01 * face_side)
+    assert face.score == pytest.approx(expected.score, abs=0.02)
+
+
 @pytest.mark.parametrize(
     "pixels",
     [
