@@ -52,6 +52,13 @@ def test_graph_hash_rejects_malformed_bytes():
         ({"input_height": "160"}, "wrong type"),
         ({"schema_version": 99}, "schema"),
         ({"class_names": ["FAKE", "REAL"]}, "class names"),
+        ({"value_range": ["a", "b"]}, "value_range"),
+        ({"value_range": [0, 1, 2]}, "value_range"),
+        ({"face_crop": {"enabled": True, "margin": None}}, "margin"),
+        ({"face_crop": {"enabled": True, "margin": -5}}, "margin"),
+        ({"face_crop": {"enabled": True, "margin": "x"}}, "margin"),
+        ({"face_crop": {"enabled": "yes"}}, "enabled"),
+        ({"face_crop": {"enabled": True, "pad": 1}}, "unknown keys"),
     ],
 )
 def test_invalid_cards_are_refused(change, message):

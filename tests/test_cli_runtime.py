@@ -91,3 +91,70 @@ def test_info_prints_the_verified_card(tiny_model_path):
     assert card["name"] == "tiny-test" and card["input_height"] == 32
     text = run("info", tiny_model_path).stdout
     assert "limitations" in text and "graph sha256" in text
+
+
+def test_unopenable_paths_are_rejected_and_the_good_ones_still_reported(tiny_model_path, images, tmp_path):
+    good, _, _ = images
+    (tmp_path / "loop.png").symlink_to(tmp_path / "loop.png")
+    out = run(
+        "predict", good, tmp_path / "good.jpg" / "x.png", tmp_path / "loop.png", "--model", tiny_model_path
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stdout.splitlines()[1].startswith(str(good))
+    assert out.stderr.count("rejected: ") == 2 and "cannot read the file" in out.stderr
+
+
+def test_csv_output_keeps_names_with_line_breaks_in_one_field(tiny_model_path, tmp_path):
+    paths = [tmp_path / "cr\rret.png", tmp_path / "new\nline.png", tmp_path / 'a, "b".png']
+    for i, path in enumerate(paths):
+        path.write_bytes(encode(random_rgb(40, 40, seed=i), "PNG"))
+    out = subprocess.run(
+        [*FAKESCOPE, "predict", *map(str, paths), "--model", str(tiny_model_path), "--format", "csv"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert out.returncode == 0
+    rows = list(csv.DictReader(io.StringIO(out.stdout.decode(), newline="")))
+    assert [r["path"] for r in rows] == [str(p) for p in paths]
+
+
+def test_cam_dir_that_cannot_be_made_is_one_line_after_the_verdicts(tiny_model_path, images):
+    good, other, bad = images
+    out = run("predict", good, other, "--model", tiny_model_path, "--cam-dir", bad / "cams")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert len(out.stdout.splitlines()) == 3  # the verdicts were printed first
+    assert (
+        out.stderr.strip().startswith("Error: cannot write CAMs")
+        and len(out.stderr.strip().splitlines()) == 1
+    )
+
+
+def test_cam_files_of_very_long_names_are_shortened(tiny_model_path, tmp_path):
+    path = tmp_path / ("n" * 240 + ".png")
+    path.write_bytes(encode(random_rgb(40, 40), "PNG"))
+    out = run("predict", path, "--model", tiny_model_path, "--cam-dir", tmp_path / "cams")
+    assert out.returncode == 0, out.stderr
+    (written,) = (tmp_path / "cams").glob("*.png")
+    assert written.name == f"0000_{'n' * 100}_cam.png"
+
+
+@pytest.mark.parametrize(
+    ("out_name", "status", "message"),
+    [(".csv", 2, "must end in .csv or .jsonl"), ("good.jpg/r.csv", 1, "Error: cannot write the report")],
+)
+def test_scan_report_paths_that_cannot_work_are_one_line(tiny_model_path, images, out_name, status, message):
+    folder = images[0].parent
+    out = run("scan", folder, "--model", tiny_model_path, "--out", folder / out_name)
+    assert out.returncode == status and message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_scan_refuses_to_resume_into_a_file_that_is_not_its_report(tiny_model_path, images, tmp_path):
+    report = tmp_path / "other.csv"
+    report.write_text("name,score\nx,1\n")
+    out = run("scan", images[0].parent, "--model", tiny_model_path, "--out", report, "--resume")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert (
+        out.stderr.strip()
+        == f"Error: cannot resume: {report} is not a fakescope scan report (its header differs)"
+    )
+    assert report.read_text() == "name,score\nx,1\n"

@@ -117,6 +117,27 @@ def test_constant_cams_normalise_to_zero():
     assert not normalize_cams(np.zeros((1, 4, 4), np.float32), (8, 8)).any()
 
 
+def test_unreadable_model_paths_are_model_errors(tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "loop.onnx").symlink_to(tmp_path / "loop.onnx")
+    for path in [tmp_path / "file.txt" / "m.onnx", tmp_path / "loop.onnx", "m\x00.onnx"]:
+        with pytest.raises(ModelError, match="cannot read model"):
+            Detector(path)
+
+
+def test_wrong_argument_types_are_refused_with_clear_messages(tiny_model_path):
+    with pytest.raises(TypeError, match="ImageLimits"):
+        Detector(tiny_model_path, limits="10 MB")
+    detector = Detector(tiny_model_path)
+    with pytest.raises(TypeError, match="for one image call `predict`"):
+        detector.predict_batch("photo.png")
+    with pytest.raises(TypeError, match="must be a number"):
+        Detector(tiny_model_path, threshold="0.5")
+    result = detector.predict(random_rgb(40, 40))
+    with pytest.raises(ValueError, match="alpha"):
+        result.overlay(alpha=None)
+
+
 def test_missing_and_corrupt_models_are_refused(tmp_path):
     with pytest.raises(ModelError, match="not found"):
         Detector(tmp_path / "nope.onnx")

@@ -295,6 +295,20 @@ def test_missing_path_and_folder_are_invalid(tmp_path):
         load_image(tmp_path)
 
 
+def test_paths_the_file_system_cannot_open_are_invalid_images(tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "loop.png").symlink_to(tmp_path / "loop.png")
+    cases = {
+        tmp_path / "file.txt" / "x.png": "cannot read the file",  # a path through a file
+        tmp_path / "loop.png": "cannot read the file",
+        tmp_path / ("n" * 300 + ".png"): "cannot read the file",  # a name too long
+        "photo\x00.png": "not a valid file path",
+    }
+    for path, message in cases.items():
+        with pytest.raises(InvalidImageError, match=message):
+            load_image(path)
+
+
 def test_messages_are_one_line_and_escape_control_characters():
     with pytest.raises(InvalidImageError) as caught:
         load_image(b"nope", name="evil\nname\r.png")

@@ -20,6 +20,8 @@ from fakescope.runtime import Prediction, Rejected
 from fakescope.runtime.results import faces_text
 
 COLUMNS = ("path", "label", "prob_fake", "threshold", "faces", "error")
+MAX_STEM = 100
+"""CAM file names keep at most this many characters of the input's name (file systems allow 255 bytes)."""
 
 
 @click.command()
@@ -39,23 +41,27 @@ def predict(
     detector = load_detector(model, threads)
     results = detector.predict_batch(list(paths), batch_size=16, names=list(paths), on_error="return")
     rows = [r.as_row() if isinstance(r, Prediction) else r.as_row(detector.threshold) for r in results]
+    _print_rows(rows, fmt)
+    for r in results:
+        if isinstance(r, Rejected):
+            click.echo(f"rejected: {r.message}", err=True)
     if cam_dir:
         _write_cams(results, Path(cam_dir))
-    _print_rows(rows, fmt)
     if any(isinstance(r, Rejected) for r in results):
-        for r in results:
-            if isinstance(r, Rejected):
-                click.echo(f"rejected: {r.message}", err=True)
         sys.exit(2)
 
 
 def _write_cams(results: list[Prediction | Rejected], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for index, result in enumerate(results):
-        if isinstance(result, Prediction):
-            stem = Path(result.info.name or f"image{index}").stem
-            picture = np.concatenate([result.view, result.overlay()], axis=1)
-            Image.fromarray(picture).save(folder / f"{index:04d}_{stem}_cam.png")
+    """Overlay PNGs named after their inputs; the verdicts are printed before, so a write error loses none."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for index, result in enumerate(results):
+            if isinstance(result, Prediction):
+                stem = Path(result.info.name or f"image{index}").stem[:MAX_STEM]
+                picture = np.concatenate([result.view, result.overlay()], axis=1)
+                Image.fromarray(picture).save(folder / f"{index:04d}_{stem}_cam.png")
+    except OSError as err:
+        raise click.ClickException(f"cannot write CAMs to {folder}: {err.strerror or err}") from None
 
 
 def _print_rows(rows: list[dict], fmt: str) -> None:
@@ -64,7 +70,7 @@ def _print_rows(rows: list[dict], fmt: str) -> None:
         return
     rows = [{**row, "faces": faces_text(row["faces"])} for row in rows]
     if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(rows)
     else:

@@ -6,11 +6,14 @@ Example:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from tqdm import tqdm
 
 from fakescope.cli.common import load_detector, model_option
-from fakescope.runtime.scan import scan_folder
+from fakescope.runtime.errors import ReportError
+from fakescope.runtime.scan import REPORT_SUFFIXES, scan_folder
 
 
 @click.command()
@@ -35,8 +38,12 @@ from fakescope.runtime.scan import scan_folder
 )
 @click.option("--resume", is_flag=True, help="Keep the report and skip paths it already holds.")
 def scan(folder, model, out, recursive, batch_size, workers, threads, resume) -> None:
-    """Scan a folder of images into a CSV or JSONL report."""
-    if not out.lower().endswith((".csv", ".jsonl")):
+    """Scan a folder of images into a CSV or JSONL report.
+
+    Exit 0 once every image file has its row (rejected files are rows with an error), 1 if the scan could not
+    run or finish (an unusable model, a report that cannot be written or resumed).
+    """
+    if Path(out).suffix.lower() not in REPORT_SUFFIXES:
         raise click.BadParameter("must end in .csv or .jsonl", param_hint="--out")
     detector = load_detector(model, threads)
     bar = tqdm(unit="img", desc="scan", disable=None, dynamic_ncols=True)
@@ -52,6 +59,10 @@ def scan(folder, model, out, recursive, batch_size, workers, threads, resume) ->
             progress=bar.update,
             on_start=lambda total: setattr(bar, "total", total),
         )
+    except ReportError as err:
+        raise click.ClickException(str(err)) from None
+    except OSError as err:
+        raise click.ClickException(f"cannot write the report {out}: {err.strerror or err}") from None
     finally:
         bar.close()
     click.echo(

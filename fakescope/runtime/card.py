@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -60,6 +61,9 @@ class ModelCard:
             raise ModelCardError(f"model card resize filter {self.resize_filter!r} is not {RESIZE_FILTER!r}")
         if tuple(self.class_names) != CLASS_NAMES:
             raise ModelCardError(f"model card class names must be {CLASS_NAMES}; got {self.class_names}")
+        if len(self.value_range) != 2 or not all(_is_finite_number(v) for v in self.value_range):
+            raise ModelCardError(f"model card value_range must be two numbers; got {self.value_range}")
+        _check_face_crop(self.face_crop)
 
     @property
     def input_spec(self) -> InputSpec:
@@ -129,6 +133,23 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "graph_sha256": str,
     "schema_version": int,
 }
+
+
+def _is_finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_face_crop(face_crop: dict[str, Any]) -> None:
+    """The face front-end's settings, all optional: {"enabled": bool, "margin": >= 0, "align": bool}."""
+    unknown = sorted(set(face_crop) - {"enabled", "margin", "align"})
+    if unknown:
+        raise ModelCardError(f"model card face_crop has unknown keys: {', '.join(unknown)}")
+    for key in ("enabled", "align"):
+        if key in face_crop and not isinstance(face_crop[key], bool):
+            raise ModelCardError(f"model card face_crop.{key} must be true or false; got {face_crop[key]!r}")
+    margin = face_crop.get("margin", 0.0)
+    if not _is_finite_number(margin) or margin < 0:
+        raise ModelCardError(f"model card face_crop.margin must be a number >= 0; got {margin!r}")
 
 
 def _check_types(data: dict[str, Any]) -> None:

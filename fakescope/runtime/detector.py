@@ -67,6 +67,8 @@ class Detector:
         self.card = _verified_card(self.session, model_bytes, self.model_path)
         _check_io(self.session, self.card, self.model_path)
         self.spec = self.card.input_spec
+        if not isinstance(limits, ImageLimits):
+            raise TypeError(f"`limits` must be an ImageLimits. Received: {type(limits).__name__}")
         self.limits = limits
         if threshold is not None:
             check_threshold(threshold)
@@ -120,6 +122,8 @@ class Detector:
             raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
         if on_error not in ("raise", "return"):
             raise ValueError(f"`on_error` must be 'raise' or 'return'. Received: on_error={on_error!r}")
+        if isinstance(images, (str, bytes, os.PathLike)):
+            raise TypeError("`images` must be a sequence of images; for one image call `predict`")
         images = list(images)
         names = list(names) if names is not None else [None] * len(images)
         if len(names) != len(images):
@@ -195,6 +199,8 @@ def _read_model(path: Path) -> bytes:
         size = path.stat().st_size
     except FileNotFoundError:
         raise ModelError(f"model not found: {path}") from None
+    except (OSError, ValueError) as err:
+        raise ModelError(f"cannot read model {path}: {getattr(err, 'strerror', None) or err}") from None
     if size > MAX_MODEL_BYTES:
         raise ModelError(
             f"model {path} is {size / 1e6:.0f} MB, over the {MAX_MODEL_BYTES / 1e6:.0f} MB limit"

@@ -39,3 +39,7 @@ class ModelError(FakescopeError):
 
 class ModelCardError(ModelError):
     """The model card is missing, malformed or does not match the graph."""
+
+
+class ReportError(FakescopeError):
+    """A scan report cannot be resumed: it is not a fakescope report, or it cannot be read."""

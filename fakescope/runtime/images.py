@@ -166,6 +166,12 @@ def _read_bytes(source: ImageSource, limits: ImageLimits, name: str | None) -> t
             raise InvalidImageError(f"{_label(name)}: permission denied") from None
         except IsADirectoryError:
             raise InvalidImageError(f"{_label(name)}: is a directory") from None
+        except OSError as err:  # a link loop, a name too long, a path through a file, an I/O error, ...
+            raise InvalidImageError(f"{_label(name)}: cannot read the file ({err.strerror or err})") from None
+        except InvalidImageError:
+            raise
+        except ValueError:  # e.g. an embedded NUL byte
+            raise InvalidImageError(f"{_label(name)}: not a valid file path") from None
     elif hasattr(source, "read"):
         name = name or _file_object_name(source)
         data = source.read(limits.max_file_bytes + 1)

@@ -80,6 +80,8 @@ def model_view(
     limits: ImageLimits = DEFAULT_LIMITS,
 ) -> np.ndarray:
     """The uint8 (H, W, 3) picture the model sees: cropped, resized and (if declared) greyscale."""
+    if not isinstance(spec, InputSpec):
+        raise TypeError(f"`spec` must be an InputSpec. Received: {type(spec).__name__}")
     decoded = (
         image
         if isinstance(image, DecodedImage)

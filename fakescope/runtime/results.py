@@ -132,5 +132,7 @@ def faces_text(faces: list[dict]) -> str:
 
 
 def check_threshold(threshold: float) -> None:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise TypeError(f"`threshold` must be a number. Received: {threshold!r}")
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"`threshold` must be in (0, 1). Received: threshold={threshold}")

@@ -1,8 +1,10 @@
 """Scan a folder of images into a report that survives being killed: one row per image file, errors included.
 
 Decoding runs on a thread pool (Pillow releases the GIL) while the main thread runs the model on full batches.
-Each batch of rows is appended with one write, flushed and fsync'ed; `resume=True` drops a torn last line and
-skips every path already reported, so a killed scan continues where it stopped.
+Each batch of rows is appended with one write, flushed and fsync'ed; `resume=True` drops a torn last record
+and skips every path already reported, so a killed scan continues where it stopped. Paths are reported
+absolute, so a resumed scan matches them however the folder was named; file names that are not UTF-8 are
+written back as the bytes they were (surrogateescape); JSONL rows are ASCII JSON, CSV is RFC 4180 (CRLF).
 
 Example:
     >>> summary = scan_folder(Detector(), "photos/", "report.csv", recursive=True)
@@ -23,13 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fakescope.runtime.detector import Detector
-from fakescope.runtime.errors import InvalidImageError
+from fakescope.runtime.errors import InvalidImageError, ReportError
 from fakescope.runtime.framing import Framed
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS
 from fakescope.runtime.results import faces_text
 
 REPORT_COLUMNS = ("path", "label", "prob_fake", "threshold", "width", "height", "format", "faces", "error")
 REPORT_SUFFIXES = (".csv", ".jsonl")
+_TEXT = {"encoding": "utf-8", "errors": "surrogateescape", "newline": ""}
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,17 @@ class ScanSummary:
 
 
 def find_image_files(folder: str | os.PathLike, recursive: bool = False) -> tuple[list[Path], int]:
-    """Files with an image extension under `folder`, sorted, and the count of other files left out."""
-    folder = Path(folder)
+    """Files with an image extension under `folder` (absolute, sorted), and the count of other files left out.
+
+    A broken link with an image name is listed too, so its report row says why it could not be read.
+    """
+    folder = Path(folder).absolute()
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder} is not a folder")
     candidates = folder.rglob("*") if recursive else folder.glob("*")
     images, others = [], 0
     for path in candidates:
-        if not path.is_file():
+        if path.is_dir():
             continue
         if path.suffix.lower() in SUPPORTED_EXTENSIONS:
             images.append(path)
@@ -84,6 +90,9 @@ def scan_folder(
         resume: keep an existing report and skip the paths it already holds. Defaults to False (overwrite).
         progress: called with the number of rows written after each batch.
         on_start: called once with the number of files still to scan.
+
+    Raises:
+        ReportError: `resume` was asked for a file that is not a fakescope report of this format.
     """
     report = Path(report)
     if report.suffix.lower() not in REPORT_SUFFIXES:
@@ -95,7 +104,7 @@ def scan_folder(
     todo = [p for p in paths if str(p) not in done]
     if on_start:
         on_start(len(todo))
-    writer = _ReportWriter(report, append=resume and report.exists())
+    writer = _ReportWriter(report, append=resume and _has_records(report))
     analysed = rejected = 0
     # One extra thread writes and fsyncs each batch, so the disk's latency overlaps decoding and inference.
     with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as disk:
@@ -115,21 +124,61 @@ def scan_folder(
 
 
 def read_reported_paths(report: Path) -> set[str]:
-    """Paths already in a report; a torn last line (no newline) from a killed run is cut off first."""
+    """Paths already in a report; a torn last record from a killed run is cut off first.
+
+    Raises:
+        ReportError: the file cannot be read, or is not a fakescope report of the format its suffix names.
+    """
+    report = Path(report)
     if not report.exists():
         return set()
-    _truncate_torn_tail(report)
-    text = report.read_text(encoding="utf-8")
+    try:
+        _truncate_torn_tail(report)
+        with report.open("r", **{**_TEXT, "encoding": "utf-8-sig"}) as handle:
+            text = handle.read()
+    except OSError as err:
+        raise ReportError(f"cannot read the report {report}: {err.strerror or err}") from None
     if report.suffix.lower() == ".jsonl":
-        return {json.loads(line)["path"] for line in text.splitlines() if line.strip()}
-    return {row["path"] for row in csv.DictReader(io.StringIO(text))}
+        return {_jsonl_path(line, number, report) for number, line in enumerate(text.split("\n"), 1) if line}
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, None)
+    if header is None:
+        return set()
+    if tuple(header) != REPORT_COLUMNS:
+        raise ReportError(f"cannot resume: {report} is not a fakescope scan report (its header differs)")
+    return {row[0] for row in rows if row}
+
+
+def _jsonl_path(line: str, number: int, report: Path) -> str:
+    try:
+        row = json.loads(line)
+    except ValueError:
+        row = None
+    if not isinstance(row, dict) or not isinstance(row.get("path"), str):
+        raise ReportError(f"cannot resume: {report} is not a fakescope scan report (line {number})")
+    return row["path"]
+
+
+def _has_records(report: Path) -> bool:
+    return report.exists() and report.stat().st_size > 0
 
 
 def _truncate_torn_tail(report: Path) -> None:
     data = report.read_bytes()
-    if data and not data.endswith(b"\n"):
+    complete = _complete_length(data, csv_quotes=report.suffix.lower() == ".csv")
+    if complete < len(data):
         with report.open("r+b") as handle:
-            handle.truncate(data.rfind(b"\n") + 1)
+            handle.truncate(complete)
+
+
+def _complete_length(data: bytes, csv_quotes: bool) -> int:
+    """Bytes up to the end of the last whole record: a newline that, in CSV, is outside quotes."""
+    end = len(data)
+    while (cut := data.rfind(b"\n", 0, end)) >= 0:
+        if not csv_quotes or data.count(b'"', 0, cut) % 2 == 0:
+            return cut + 1
+        end = cut
+    return 0
 
 
 _Decoded = tuple[Path, Framed | None, str]
@@ -201,20 +250,17 @@ class _ReportWriter:
             self._append(header, mode="w")
 
     def write(self, rows: list[dict]) -> None:
-        if self.jsonl:
-            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        else:
-            text = self._csv_text(rows)
+        text = "".join(json.dumps(row) + "\n" for row in rows) if self.jsonl else self._csv_text(rows)
         self._append(text, mode="a")
 
     def _csv_text(self, rows: list[dict]) -> str:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, lineterminator="\r\n")
         writer.writerows(rows)
         return buffer.getvalue()
 
     def _append(self, text: str, mode: str) -> None:
-        with self.path.open(mode, encoding="utf-8", newline="") as handle:
+        with self.path.open(mode, **_TEXT) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
