@@ -233,3 +233,37 @@ def test_faces_found_by_the_front_end_are_boxed_in_their_verdict_colour(model, f
     card.threshold = 0.95
     assert colour() == (0x2E, 0x9E, 0x5B)
     assert "Faces" in card.info.value and "1 (the verdict is the most fake face" in card.info.value
+
+
+def test_a_models_folder_without_a_model_starts_on_the_bundled_model(tmp_path, monkeypatch):
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    write_tiny_model(tmp_path / "other.onnx", seed=1)
+    dashboard = DetectorDashboard(models_folder=tmp_path, samples_folder=tmp_path / "none")
+    from fakescope.runtime import default_model_path, list_models, models_dir
+
+    assert dashboard.detector is not None and dashboard.detector.model_path == default_model_path()
+    labels = [label for label, _ in dashboard.model_panel.picker.options]
+    assert sorted(labels) == sorted(["other.onnx", *(p.name for p in list_models(models_dir()))])
+
+
+def test_a_name_that_is_not_unicode_is_cleaned_and_the_history_keeps_working(dashboard, faces):
+    dashboard.upload.value = upload_value([("bad\ud800.png", faces["real.png"]), ("x.png", b"junk")])
+    dashboard.upload.value = upload_value([("next.png", faces["fake.png"])])
+    names = [entry.name for entry in dashboard.history.entries]
+    assert names == ["bad?.png", "x.png", "next.png"]
+    assert "bad?.png" in dashboard.history.table.value and "next.png" in dashboard.history.to_csv()
+
+
+def test_an_unexpected_error_on_one_file_rejects_that_file_only(dashboard, faces, monkeypatch):
+    real_predict = dashboard.detector.predict
+
+    def predict(content, name=None):
+        if name == "boom.png":
+            raise RuntimeError("model exploded")
+        return real_predict(content, name=name)
+
+    monkeypatch.setattr(dashboard.detector, "predict", predict)
+    dashboard.upload.value = upload_value([("boom.png", faces["fake.png"]), ("real.png", faces["real.png"])])
+    assert len(dashboard.results.children) == 1 and "real.png" in dashboard.results.children[0].heading.value
+    assert "boom.png: unexpected error (RuntimeError: model exploded)" in dashboard.status.value
+    assert [entry.name for entry in dashboard.history.entries] == ["boom.png", "real.png"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from browser_support import MODEL_SEED, write_dataset
 from onnx_fixtures import write_tiny_model
@@ -103,3 +105,20 @@ def test_report_on_a_split_of_unreadable_files_says_why(model, tmp_path):
     table = report.evaluate()
     assert len(table) == 2 and report.table is None
     assert "No image of" in report.status.value and "x.png: the data is not a PNG" in report.status.value
+
+
+def test_an_empty_folder_field_asks_for_a_folder_instead_of_reading_the_working_directory(model):
+    explorer, report = DatasetExplorer(""), ModelReport(model, "")
+    assert explorer.run() is None and "Enter a dataset folder" in explorer.status.value
+    assert report.evaluate() is None and "Enter a dataset folder" in report.status.value
+
+
+def test_a_file_name_that_is_not_utf8_is_one_row_among_the_others(model, tmp_path):
+    root = write_dataset(tmp_path / "faces", per_class=3)
+    real = root / "test" / "real"
+    first = sorted(real.iterdir())[0]
+    os.rename(first, os.path.join(os.fsencode(real), b"\xffodd.png"))
+    table = DatasetExplorer(root).run()
+    assert len(table) == 18 and (table["path"] == str(real / "\ufffdodd.png")).sum() == 1
+    scored = ModelReport(model, root).evaluate()
+    assert len(scored) == 6 and scored["prob_fake"].notna().all()

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,6 +81,21 @@ def discover(
         records = _split_flat(base, seed, fractions)
     order = {s: i for i, s in enumerate(SPLITS)}
     return sorted(records, key=lambda r: (order[r.split], str(r.path)))
+
+
+def text_path(path: str | os.PathLike) -> str:
+    """`path` as text any table or file format can hold: bytes of a name that is not UTF-8 become U+FFFD.
+
+    Example:
+        >>> text_path(os.fsdecode(b"faces/\\xff.png"))
+        'faces/\ufffd.png'
+    """
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "replace")
+    return text
 
 
 def iter_images(folder: str | Path, recursive: bool = True) -> Iterator[Path]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fakescope.data.layout import CLASS_DIRS, discover
+from fakescope.data.layout import CLASS_DIRS, discover, text_path
 from fakescope.eda.measures import SPECTRUM_BINS
 from fakescope.eda.table import COLUMNS, SPECTRUM_COLUMNS, conform, read_table, table_path, write_table
 from fakescope.eda.worker import FIELDS, Measurements, measure_files
@@ -139,7 +139,7 @@ class _Rows:
         data: dict[str, object] = {
             "split": [record.split for record in records],
             "label": [_LABELS[record.label] for record in records],
-            "path": paths,
+            "path": [text_path(path) for path in paths],
             "file_size": pd.arrays.IntegerArray(sizes, sizes < 0),
             "mtime_ns": pd.arrays.IntegerArray(mtimes, mtimes < 0),
             **self.text,

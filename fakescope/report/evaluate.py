@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fakescope.data.layout import SPLITS, discover
+from fakescope.data.layout import SPLITS, discover, text_path
 from fakescope.runtime import Detector, Prediction
 
 EVAL_COLUMNS = ("path", "split", "label", "prob_fake", "error")
@@ -70,7 +70,7 @@ def evaluate_folder(
             ok = isinstance(result, Prediction)
             rows.append(
                 (
-                    str(record.path),
+                    text_path(record.path),
                     record.split,
                     record.label,
                     result.prob_fake if ok else np.nan,

@@ -220,4 +220,7 @@ def _analyse_one(
         picture = load_image(content, detector.limits, draft_size=(2 * SIDE, 2 * SIDE), name=name).pixels
     except InvalidImageError as err:
         return Rejected(name, err), None
+    except Exception as err:  # never lose the batch: anything unexpected is this file's one-line reason
+        reason = f"{name}: unexpected error ({type(err).__name__}: {err})"
+        return Rejected(name, InvalidImageError(reason)), None
     return prediction, picture

@@ -116,6 +116,9 @@ class DatasetExplorer(ipw.VBox):
         """Measure the folder and show the results; returns the table (None when the folder is unusable)."""
         from fakescope.eda.stats import collect_stats
 
+        if not self.folder.value.strip():
+            self.status.value = message_html("Enter a dataset folder first.", "error")
+            return None
         root = Path(self.folder.value.strip()).expanduser()
         self.reset()
         self._busy(True)

@@ -42,7 +42,8 @@ class ModelPanel(ipw.VBox):
 
     def __init__(self, model: str | Path | None = None, folder: str | Path | None = None) -> None:
         super().__init__()
-        choices = model_choices(model, folder)
+        initial, problem = _initial_model(model)
+        choices = model_choices(initial, folder)
         names = [p.name for p in choices]
         options = [(p.name if names.count(p.name) == 1 else f"{p.parent.name}/{p.name}", p) for p in choices]
         self.picker = ipw.Dropdown(options=options, value=None, layout=ipw.Layout(width="auto"))
@@ -50,7 +51,6 @@ class ModelPanel(ipw.VBox):
         self.card = ipw.HTML()
         self.children = [self.picker, self.message, self.card]
         self.picker.observe(self._on_pick, "value")
-        initial, problem = _initial_model(model)
         if initial is None:
             hint = PICK_HINT if choices else START_HINT
             self.message.value = message_html(f"No model loaded: {problem} {hint}", "error")

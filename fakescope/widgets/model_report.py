@@ -110,6 +110,9 @@ class ModelReport(ipw.VBox):
         if detector is None:
             self.status.value = message_html("Load a model first.", "error")
             return None
+        if not self.folder.value.strip():
+            self.status.value = message_html("Enter a dataset folder first.", "error")
+            return None
         root = Path(self.folder.value.strip()).expanduser()
         self.reset()
         self._busy(True)

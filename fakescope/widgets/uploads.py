@@ -17,5 +17,12 @@ ACCEPT = ",".join(SUPPORTED_EXTENSIONS)
 
 
 def uploaded_files(value: Iterable[Mapping[str, Any]]) -> list[tuple[str, bytes]]:
-    """(name, content) of each uploaded file, in order; `value` is a tuple of dicts in ipywidgets 8."""
-    return [(str(item.get("name") or "upload"), bytes(item["content"])) for item in value]
+    """(name, content) of each uploaded file, in order; `value` is a tuple of dicts in ipywidgets 8.
+
+    A name that is not valid Unicode (a lone surrogate) has the offending characters replaced by "?".
+    """
+    return [(_clean_name(item.get("name")), bytes(item["content"])) for item in value]
+
+
+def _clean_name(name: object) -> str:
+    return str(name or "upload").encode("utf-8", "replace").decode("utf-8")
