@@ -158,3 +158,22 @@ def test_scan_refuses_to_resume_into_a_file_that_is_not_its_report(tiny_model_pa
         == f"Error: cannot resume: {report} is not a fakescope scan report (its header differs)"
     )
     assert report.read_text() == "name,score\nx,1\n"
+
+
+def test_info_says_which_face_front_end_the_card_declares(tmp_path, tiny_model_path):
+    from onnx_fixtures import write_tiny_model
+
+    faces = write_tiny_model(tmp_path / "f.onnx", face_crop={"enabled": True, "margin": 0.09, "align": False})
+    assert "BlazeFace: each face cropped with a margin of 0.09" in run("info", faces).stdout
+    assert "none (the centre crop of the whole image)" in run("info", tiny_model_path).stdout
+
+
+def test_warnings_on_the_command_line_are_one_line():
+    import warnings
+
+    import fakescope.cli.main  # noqa: F401  (sets the format)
+
+    assert (
+        warnings.formatwarning("no ImageNet weights", UserWarning, "x.py", 3)
+        == "warning: no ImageNet weights\n"
+    )

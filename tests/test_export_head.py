@@ -14,8 +14,10 @@ from fakescope.export.head import check_head
 from fakescope.export.pipeline import export_model
 
 
-def _model(*, pool=None, logit=None, prob=None, order="standard", extra_output=False) -> keras.Model:
-    inputs = keras.Input((16, 16, 3), name="image")
+def _model(
+    *, pool=None, logit=None, prob=None, order="standard", extra_output=False, dtype="float32"
+) -> keras.Model:
+    inputs = keras.Input((16, 16, 3), name="image", dtype=dtype)
     features = layers.Conv2D(4, 3, padding="same", activation="relu", name="last_conv")(inputs)
     pool = pool or layers.GlobalAveragePooling2D(name="gap")
     dropout = layers.Dropout(0.2, name="dropout")
@@ -49,6 +51,7 @@ def test_the_contract_head_is_accepted():
         (lambda: _model(prob=layers.Dense(1, activation="sigmoid", name="prob_fake")), "expected Activation"),
         (lambda: _model(order="dropout_first"), "on the output of 'last_conv'"),
         (lambda: _model(extra_output=True), "1 output"),
+        (lambda: _model(dtype="uint8"), "float32 image input; got uint8"),
     ],
 )
 def test_other_heads_are_refused_with_what_differs(build, message):

@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 
 from fakescope.cli.train import evaluate as evaluate_command
 from fakescope.cli.train import train as train_command
-from fakescope.data.layout import discover
+from fakescope.data.layout import DatasetLayoutError, discover
 from fakescope.data.toy import write_toy_dataset
 from fakescope.runtime import InputSpec, preprocess
 from fakescope.train.callbacks import EpochCallback
@@ -196,3 +196,77 @@ def test_commands_are_registered_on_the_fakescope_cli():
 
     assert {"train", "evaluate", "data"} <= set(cli.commands)
     assert "demo" in cli.commands["data"].commands
+
+
+def _toy_with(tmp_path, split: str, label: str, content: bytes | None):
+    """The toy dataset with every image of one split/class replaced by `content` (None: removed)."""
+    root = write_toy_dataset(tmp_path / "data", counts=(6, 3, 3), size=40)
+    for path in (root / split / label).iterdir():
+        if content is None:
+            path.unlink()
+        else:
+            path.write_bytes(content)
+    return root
+
+
+def test_a_split_without_one_class_is_refused_before_any_training(tmp_path):
+    root = _toy_with(tmp_path, "valid", "fake", None)
+    config = TrainConfig(arch="small_cnn", input_size=32, epochs=1, fine_tune_epochs=0, batch_size=8)
+    with pytest.raises(DatasetLayoutError, match="the valid split has no fake images"):
+        train(root, tmp_path / "run", config, verbose=0)
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_unreadable_validation_split_ends_in_a_clear_error_and_a_skipped_list(tmp_path):
+    root = _toy_with(tmp_path, "valid", "fake", b"junk")
+    config = TrainConfig(arch="small_cnn", input_size=32, epochs=1, fine_tune_epochs=0, batch_size=8)
+    with pytest.raises(ValueError, match="no readable fake image in the valid split"):
+        train(root, tmp_path / "run", config, verbose=0)
+    assert (tmp_path / "run" / "best_model.keras").is_file()
+    assert len((tmp_path / "run" / "skipped.csv").read_text().splitlines()) == 1 + 3
+
+
+def test_evaluating_a_split_that_cannot_be_read_says_so(tiny_model_path, tmp_path):
+    root = _toy_with(tmp_path, "test", "real", b"junk")
+    with pytest.raises(ValueError, match=r"no readable real image in the test split \(3 unreadable"):
+        evaluate_model(tiny_model_path, root)
+
+
+@pytest.mark.parametrize("rate", [0.0, -1.0, float("nan"), float("inf")])
+def test_learning_rates_must_be_positive_numbers(rate):
+    with pytest.raises(ValueError, match="learning_rate"):
+        TrainConfig(learning_rate=rate)
+
+
+def test_evaluate_refuses_models_that_are_not_detectors_and_damaged_configs(tmp_path, data_dir):
+    from fakescope.train.evaluate import spec_for
+
+    vector = keras.Model(inputs := keras.Input((10,)), keras.layers.Dense(1)(inputs))
+    vector.save(tmp_path / "vector.keras")
+    with pytest.raises(ValueError, match=r"image input of shape \(N, H, W, 3\)"):
+        evaluate_model(tmp_path / "vector.keras", data_dir)
+    two = keras.Model(image := keras.Input((32, 32, 3)), keras.layers.Dense(2)(keras.layers.Flatten()(image)))
+    two.save(tmp_path / "two.keras")
+    with pytest.raises(ValueError, match=r"one P\(fake\) per image"):
+        evaluate_model(tmp_path / "two.keras", data_dir)
+    (tmp_path / "train_config.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a fakescope training config"):
+        spec_for(tmp_path / "two.keras")
+    (tmp_path / "text.keras").write_text("hi")
+    with pytest.raises(ValueError, match=r"is not a \.keras file"):
+        evaluate_model(tmp_path / "text.keras", data_dir)
+
+
+def test_evaluate_keeps_the_runs_metrics_and_reports_unwritable_output_in_one_line(run, data_dir, tmp_path):
+    out, _, _ = run
+    before = (out / "metrics.json").read_bytes()
+    runner = CliRunner()
+    result = runner.invoke(evaluate_command, [str(out / "best_model.keras"), str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert (out / "metrics.json").read_bytes() == before and (out / "best_model.metrics.json").is_file()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(
+        evaluate_command, [str(out / "best_model.keras"), str(data_dir), "--out", str(blocker / "m.json")]
+    )
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and "Error:" in result.output

@@ -82,6 +82,6 @@ def export(
     except ValidationError as err:
         first, _, table = str(err).partition("\n")
         click.echo(table, err=True)
-        raise click.ClickException(first) from None
+        raise click.ClickException(f"{first.rstrip(':')} (the table above shows each output)") from None
     except FakescopeError as err:
         raise click.ClickException(str(err)) from None

@@ -30,6 +30,7 @@ def info(model: str | None, as_json: bool) -> None:
         "input": f"{card.input_width}x{card.input_height}x3 {'greyscale' if card.greyscale else 'RGB'}, "
         f"values {list(card.value_range)}, {card.crop} crop, {card.resize_filter} resize",
         "classes": f"{', '.join(card.class_names)} ({card.label_convention})",
+        "face front-end": _face_front_end(card.face_crop),
         "threshold": card.threshold,
         "cam layer": card.cam_layer,
         "created": card.created,
@@ -43,3 +44,10 @@ def info(model: str | None, as_json: bool) -> None:
     width = max(map(len, rows))
     for key, value in rows.items():
         click.echo(f"  {key.ljust(width)}  {value}")
+
+
+def _face_front_end(face_crop: dict) -> str:
+    if not face_crop.get("enabled"):
+        return "none (the centre crop of the whole image)"
+    aligned = ", eyes levelled" if face_crop.get("align") else ""
+    return f"BlazeFace: each face cropped with a margin of {face_crop.get('margin', 0.3)}{aligned}"

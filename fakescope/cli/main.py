@@ -50,4 +50,6 @@ def _register() -> None:
 
 # Pillow warns about odd but decodable files (e.g. TIFF tags past the end); the CLI reports errors, not noise.
 warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
+# Soft fallbacks (no ImageNet weights offline, skipped files, ...) read as one line, without source excerpts.
+warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
 _register()

@@ -181,7 +181,7 @@ def train(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="metrics JSON.  [default: metrics.json beside a .keras model, MODEL.metrics.json for .onnx]",
+    help="metrics JSON.  [default: MODEL.metrics.json beside MODEL, so the run's metrics.json is kept]",
 )
 @click.option(
     "--greyscale/--rgb",
@@ -209,16 +209,15 @@ def evaluate(
         raise click.ClickException(
             f"{err.name} is missing; install the train extra: {INSTALL_HINT}"
         ) from None
-    if out is None:
-        onnx = model.suffix.lower() == ".onnx"
-        out = model.with_name(f"{model.stem}.metrics.json") if onnx else model.with_name("metrics.json")
+    if out is None:  # never the run's metrics.json, which the export reads into the card
+        out = model.with_name(f"{model.stem}.metrics.json")
     try:
         evaluation = evaluate_model(
             model, data_dir, greyscale=greyscale, target_fpr=target_fpr, batch_size=batch_size
         )
+        write_metrics(evaluation, out)
     except (ValueError, OSError, zipfile.BadZipFile, FakescopeError) as err:
         raise _fail(err) from None
-    write_metrics(evaluation, out)
     test = evaluation.test
     click.echo(
         f"test split ({test.n_real} real, {test.n_fake} fake): ROC AUC {_num(test.roc_auc)}, "

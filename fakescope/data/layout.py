@@ -83,6 +83,22 @@ def discover(
     return sorted(records, key=lambda r: (order[r.split], str(r.path)))
 
 
+def split_records(
+    records: list[ImageRecord], names: tuple[str, ...], root: str | Path
+) -> dict[str, list[ImageRecord]]:
+    """The records of each split in `names`, checked to hold both real and fake images.
+
+    Raises:
+        DatasetLayoutError: a split named in `names` has no real or no fake image.
+    """
+    splits = {name: [r for r in records if r.split == name] for name in names}
+    for name, members in splits.items():
+        for class_name, label in CLASS_DIRS.items():
+            if not any(r.label == label for r in members):
+                raise DatasetLayoutError(f"{root}: the {name} split has no {class_name} images")
+    return splits
+
+
 def text_path(path: str | os.PathLike) -> str:
     """`path` as text any table or file format can hold: bytes of a name that is not UTF-8 become U+FFFD.
 

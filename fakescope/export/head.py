@@ -63,6 +63,8 @@ def check_head(model: keras.Model, spec: ExportSpec = DEFAULT_SPEC) -> Head:
     input_shape = tuple(model.inputs[0].shape)
     if len(input_shape) != 4 or input_shape[3] != 3 or None in input_shape[1:]:
         raise UnsupportedHeadError(f"expected input shape (None, H, W, 3); got {input_shape}")
+    if model.inputs[0].dtype != "float32":
+        raise UnsupportedHeadError(f"expected a float32 image input; got {model.inputs[0].dtype}")
     names = (spec.cam_layer, *spec.head_layers)
     layers = {}
     for name in names:

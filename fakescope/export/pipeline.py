@@ -200,13 +200,12 @@ def _check_options(model: Path, out: Path, int8: bool, calib, calib_images: int,
 
 
 def _load_keras(path: Path):
-    import keras
+    from fakescope.train.evaluate import load_keras_model
 
     try:
-        return keras.models.load_model(path, compile=False)
-    except Exception as err:
-        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
-        raise ExportError(f"cannot load the Keras model {path}: {first}") from err
+        return load_keras_model(path)
+    except ValueError as err:
+        raise ExportError(str(err)) from None
 
 
 def _validation_batch(images, calib, spec: InputSpec, count: int) -> np.ndarray:

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fakescope.data.layout import ImageRecord, discover
+from fakescope.data.layout import CLASS_DIRS, ImageRecord, discover, split_records
 from fakescope.runtime.preprocess import InputSpec
 from fakescope.train.metrics import BinaryMetrics, binary_metrics, choose_threshold
 
@@ -59,30 +60,77 @@ class Evaluation:
         }
 
 
-def face_crop_for(model_path: str | Path) -> dict | None:
-    """The face front-end a Keras model was trained with, from `train_config.json` beside it (None: none)."""
+def load_keras_model(path: str | Path):
+    """A saved `.keras` model, or `ValueError` saying plainly why not (missing, not a .keras file, ...)."""
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such model file")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a .keras file (a Keras 3 zip archive)")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as err:
+        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+        raise ValueError(f"cannot load the Keras model {path}: {first}") from None
+
+
+def check_keras_io(model) -> None:
+    """Refuse a model that is not an image → P(fake) detector: one (N, H, W, 3) input, one (N, 1) output."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError(
+            f"expected a model with 1 input and 1 output; got {len(model.inputs)} and {len(model.outputs)}"
+        )
+    input_shape, output_shape = tuple(model.inputs[0].shape), tuple(model.outputs[0].shape)
+    if len(input_shape) != 4 or input_shape[3] != 3:
+        raise ValueError(f"expected an image input of shape (N, H, W, 3); the model takes {input_shape}")
+    if output_shape[1:] != (1,):
+        raise ValueError(f"expected one P(fake) per image, shape (N, 1); the model gives {output_shape}")
+
+
+def _train_config(model_path: str | Path) -> dict | None:
     config_path = Path(model_path).with_name(TRAIN_CONFIG_FILE)
     if not config_path.is_file():
         return None
-    return json.loads(config_path.read_text()).get("face_crop") or None
+    try:
+        config = json.loads(config_path.read_text())
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read {config_path}: {err}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{config_path} is not a fakescope training config (not a JSON object)")
+    return config
 
 
-def spec_for(model_path: str | Path, greyscale: bool | None = None) -> InputSpec:
+def face_crop_for(model_path: str | Path) -> dict | None:
+    """The face front-end a Keras model was trained with, from `train_config.json` beside it (None: none)."""
+    config = _train_config(model_path)
+    face_crop = (config or {}).get("face_crop") or None
+    if face_crop is not None and not isinstance(face_crop, dict):
+        raise ValueError(f"the face_crop of {TRAIN_CONFIG_FILE} beside {model_path} is not an object")
+    return face_crop
+
+
+def spec_for(model_path: str | Path, greyscale: bool | None = None, model=None) -> InputSpec:
     """The input spec of a Keras model: from `train_config.json` beside it, else its input shape (RGB).
 
     Args:
         model_path: the `.keras` file.
         greyscale: overrides what the training config says. Defaults to None.
+        model: the loaded model, to read its input shape without loading it again. Defaults to None.
     """
-    config_path = Path(model_path).with_name(TRAIN_CONFIG_FILE)
-    if config_path.is_file():
-        config = json.loads(config_path.read_text())
-        size = int(config["input_size"])
-        grey = bool(config.get("greyscale", False)) if greyscale is None else greyscale
-        return InputSpec(size, size, grey, tuple(config.get("value_range", (0.0, 1.0))))
-    import keras
-
-    _, height, width, _ = keras.models.load_model(model_path, compile=False).input_shape
+    config = _train_config(model_path)
+    if config is not None:
+        try:
+            size = int(config["input_size"])
+            grey = bool(config.get("greyscale", False)) if greyscale is None else greyscale
+            return InputSpec(size, size, grey, tuple(config.get("value_range", (0.0, 1.0))))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(
+                f"{TRAIN_CONFIG_FILE} beside {model_path} is not a fakescope training config ({err!r})"
+            ) from None
+    model = model if model is not None else load_keras_model(model_path)
+    _, height, width, _ = model.input_shape
     return InputSpec(int(height), int(width), bool(greyscale))
 
 
@@ -151,29 +199,32 @@ def evaluate_model(
             use their card.
 
     Raises:
-        ValueError: the validation or test split is empty or holds one class only.
-        DatasetLayoutError: `data_dir` is not a dataset.
+        ValueError: the validation or test split lacks readable real or fake images, or the model is not a
+            fakescope detector.
+        DatasetLayoutError: `data_dir` is not a dataset, or a split lacks a class.
     """
     model_path = Path(model_path)
-    records = discover(data_dir)
-    splits = {name: [r for r in records if r.split == name] for name in ("valid", "test")}
-    for name, members in splits.items():
-        if not members:
-            raise ValueError(f"{data_dir}: the {name} split is empty")
+    splits = split_records(discover(data_dir), ("valid", "test"), data_dir)
     if model_path.suffix.lower() == ".onnx":
         from fakescope.runtime.detector import Detector
 
         spec = Detector(model_path).spec
         scored = {name: score_onnx(model_path, members, batch_size) for name, members in splits.items()}
     else:
-        import keras
-
-        spec = spec if spec is not None else spec_for(model_path, greyscale)
-        model = model if model is not None else keras.models.load_model(model_path, compile=False)
+        model = model if model is not None else load_keras_model(model_path)
+        check_keras_io(model)
+        spec = spec if spec is not None else spec_for(model_path, greyscale, model)
         face_crop = face_crop if face_crop is not None else face_crop_for(model_path)
         scored = {
             name: score_keras(model, members, spec, batch_size, face_crop) for name, members in splits.items()
         }
+    for name, (labels, _, skipped) in scored.items():
+        for class_name, label in CLASS_DIRS.items():
+            if not np.any(labels == label):
+                raise ValueError(
+                    f"{data_dir}: no readable {class_name} image in the {name} split "
+                    f"({len(skipped)} unreadable file(s) there, e.g. {skipped[0][1] if skipped else '-'})"
+                )
     (valid_y, valid_p, valid_skipped), (test_y, test_p, test_skipped) = scored["valid"], scored["test"]
     threshold = choose_threshold(valid_y, valid_p, target_fpr=target_fpr)
     rule = "max balanced accuracy" if target_fpr is None else f"max TPR at FPR <= {target_fpr}"

@@ -118,7 +118,9 @@ def choose_threshold(labels, prob, *, target_fpr: float | None = None) -> float:
 def _check(labels, prob) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(labels).reshape(-1)
     p = np.asarray(prob, dtype=np.float64).reshape(-1)
-    if y.size == 0 or y.size != p.size:
+    if y.size == 0:
+        raise ValueError("no scored images to compute metrics on")
+    if y.size != p.size:
         raise ValueError(f"need equally many labels and probabilities. Received: {y.size} and {p.size}")
     if not np.isin(y, (0, 1)).all():
         raise ValueError("labels must be 0 (real) or 1 (fake)")

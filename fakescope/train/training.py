@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 import warnings
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import keras
 
-from fakescope.data.layout import SPLITS, DatasetLayoutError, discover
+from fakescope.data.layout import SPLITS, discover, split_records
 from fakescope.runtime.preprocess import InputSpec
 from fakescope.train.augment import Augment
 from fakescope.train.callbacks import EpochLog, PhaseAware
@@ -93,6 +94,10 @@ class TrainConfig:
                 "need epochs >= 1 and fine_tune_epochs >= 0. "
                 f"Received: epochs={self.epochs}, fine_tune_epochs={self.fine_tune_epochs}"
             )
+        for name in ("learning_rate", "fine_tune_learning_rate"):
+            rate = getattr(self, name)
+            if not (math.isfinite(rate) and rate > 0):
+                raise ValueError(f"`{name}` must be a positive number. Received: {name}={rate}")
         if not 0.0 <= self.fine_tune_fraction <= 1.0:
             raise ValueError(f"`fine_tune_fraction` must be in [0, 1]. Received: {self.fine_tune_fraction}")
         if self.batch_size < 1 or self.patience < 1:
@@ -148,10 +153,7 @@ def train(
     """
     started = time.perf_counter()
     records = discover(data_dir)  # the default split seed, as `evaluate_model` uses
-    splits = {name: [r for r in records if r.split == name] for name in SPLITS}
-    empty = [name for name, members in splits.items() if not members]
-    if empty:
-        raise DatasetLayoutError(f"{data_dir}: no images in the {', '.join(empty)} split(s)")
+    splits = split_records(records, SPLITS, data_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "history.csv").unlink(missing_ok=True)
@@ -234,6 +236,7 @@ def train(
     else:
         shutil.copyfile(out_dir / CKPT_HEAD, out_dir / CKPT_FT)
     shutil.copyfile(out_dir / (CKPT_HEAD if best_phase == "head" else CKPT_FT), out_dir / BEST_MODEL)
+    report.write_csv(out_dir / "skipped.csv")  # so a failing evaluation still says which files were bad
     best = keras.models.load_model(out_dir / BEST_MODEL, compile=False)
     evaluation = evaluate_model(
         out_dir / BEST_MODEL,
@@ -259,8 +262,9 @@ def train(
 
 
 def _best(value) -> float:
-    value = float(value)
-    return value if value == value and abs(value) != float("inf") else float("-inf")
+    """The best monitored value as a finite float; -inf when it never was one (None, NaN, inf)."""
+    value = float("-inf") if value is None else float(value)
+    return value if math.isfinite(value) else float("-inf")
 
 
 def _freeze_backbone(model: keras.Model) -> None:
