@@ -168,12 +168,14 @@ def test_info_says_which_face_front_end_the_card_declares(tmp_path, tiny_model_p
     assert "none (the centre crop of the whole image)" in run("info", tiny_model_path).stdout
 
 
-def test_warnings_on_the_command_line_are_one_line():
+def test_warnings_on_the_command_line_are_one_line(tiny_model_path, monkeypatch):
     import warnings
 
-    import fakescope.cli.main  # noqa: F401  (sets the format)
+    from click.testing import CliRunner
 
-    assert (
-        warnings.formatwarning("no ImageNet weights", UserWarning, "x.py", 3)
-        == "warning: no ImageNet weights\n"
-    )
+    from fakescope.cli.main import cli
+
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # restored after the test
+    assert CliRunner().invoke(cli, ["info", str(tiny_model_path)]).exit_code == 0
+    line = warnings.formatwarning("no ImageNet weights", UserWarning, "x.py", 3)
+    assert line == "warning: no ImageNet weights\n"

@@ -35,6 +35,12 @@ _COMMANDS = (
 @click.version_option(__version__, prog_name="fakescope")
 def cli() -> None:
     """fakescope: deepfake-image detection with Grad-CAM explanations."""
+    # Soft fallbacks (no ImageNet weights offline, skipped files, ...) read as one line, no source excerpt.
+    warnings.formatwarning = _one_line_warning
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"
 
 
 def _register() -> None:
@@ -50,6 +56,4 @@ def _register() -> None:
 
 # Pillow warns about odd but decodable files (e.g. TIFF tags past the end); the CLI reports errors, not noise.
 warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
-# Soft fallbacks (no ImageNet weights offline, skipped files, ...) read as one line, without source excerpts.
-warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
 _register()
