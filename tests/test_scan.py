@@ -134,6 +134,7 @@ def test_a_broken_link_with_an_image_name_gets_an_error_row(tiny_model_path, fol
         ("r.jsonl", "path,label\n"),
         ("r.jsonl", '{"path": "a.png"}\n[1, 2]\n'),
         ("r.jsonl", '{"label": "REAL"}\n'),
+        ("r.csv", "name,score\nx.png,1"),  # no final newline: it must not be cut as a torn tail
     ],
 )
 def test_resuming_a_file_that_is_not_a_report_is_refused(tiny_model_path, folder, tmp_path, name, content):

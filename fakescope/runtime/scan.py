@@ -124,22 +124,45 @@ def scan_folder(
 
 
 def read_reported_paths(report: Path) -> set[str]:
-    """Paths already in a report; a torn last record from a killed run is cut off first.
+    """Paths already in a report; a torn last record from a killed run is then cut off the file.
 
     Raises:
-        ReportError: the file cannot be read, or is not a fakescope report of the format its suffix names.
+        ReportError: the file cannot be read, or is not a fakescope report of the format its suffix names (it
+            is left as it was).
     """
     report = Path(report)
     if not report.exists():
         return set()
+    jsonl = report.suffix.lower() == ".jsonl"
     try:
-        _truncate_torn_tail(report)
-        with report.open("r", **{**_TEXT, "encoding": "utf-8-sig"}) as handle:
-            text = handle.read()
+        data = report.read_bytes()
     except OSError as err:
         raise ReportError(f"cannot read the report {report}: {err.strerror or err}") from None
-    if report.suffix.lower() == ".jsonl":
-        return {_jsonl_path(line, number, report) for number, line in enumerate(text.split("\n"), 1) if line}
+    complete = _complete_length(data, csv_quotes=not jsonl)
+    text = data[:complete].decode("utf-8-sig", "surrogateescape")
+    paths = _jsonl_paths(text, report) if jsonl else _csv_paths(text, report)
+    if complete < len(data):
+        with report.open("r+b") as handle:
+            handle.truncate(complete)
+    return paths
+
+
+def _jsonl_paths(text: str, report: Path) -> set[str]:
+    paths = set()
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if not isinstance(row, dict) or not isinstance(row.get("path"), str):
+            raise ReportError(f"cannot resume: {report} is not a fakescope scan report (line {number})")
+        paths.add(row["path"])
+    return paths
+
+
+def _csv_paths(text: str, report: Path) -> set[str]:
     rows = csv.reader(io.StringIO(text, newline=""))
     header = next(rows, None)
     if header is None:
@@ -149,26 +172,8 @@ def read_reported_paths(report: Path) -> set[str]:
     return {row[0] for row in rows if row}
 
 
-def _jsonl_path(line: str, number: int, report: Path) -> str:
-    try:
-        row = json.loads(line)
-    except ValueError:
-        row = None
-    if not isinstance(row, dict) or not isinstance(row.get("path"), str):
-        raise ReportError(f"cannot resume: {report} is not a fakescope scan report (line {number})")
-    return row["path"]
-
-
 def _has_records(report: Path) -> bool:
     return report.exists() and report.stat().st_size > 0
-
-
-def _truncate_torn_tail(report: Path) -> None:
-    data = report.read_bytes()
-    complete = _complete_length(data, csv_quotes=report.suffix.lower() == ".csv")
-    if complete < len(data):
-        with report.open("r+b") as handle:
-            handle.truncate(complete)
 
 
 def _complete_length(data: bytes, csv_quotes: bool) -> int:
