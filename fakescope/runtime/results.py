@@ -1,17 +1,23 @@
 """What the `Detector` returns: frozen results, and rejections with their one-line reason.
 
+Results print in one line, verdict first, and show a small card (verdict, P(fake), the Grad-CAM overlay) in
+Jupyter; their arrays are read-only and take no part in `repr` or `==`.
+
 Example:
     >>> result = Detector().predict("group.jpg")
+    >>> result
+    Prediction(FAKE, prob_fake=0.973, threshold=0.994, 'group.jpg' 640x480 JPEG, 2 faces)
     >>> result.label, len(result.faces), result.face.box if result.face else None
     ('FAKE', 2, (412, 96, 598, 282))
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from fakescope.runtime.display import describe_image, freeze, html_card, number, one_line
 from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.heatmap import overlay
 from fakescope.runtime.images import ImageInfo
@@ -40,9 +46,19 @@ class FaceVerdict:
     crop: tuple[int, int, int, int]
     score: float
     prob_fake: float
-    cam: np.ndarray
-    view: np.ndarray
-    transform: np.ndarray
+    cam: np.ndarray = field(repr=False, compare=False)
+    view: np.ndarray = field(repr=False, compare=False)
+    transform: np.ndarray = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        freeze(self, "cam", "view", "transform")
+
+    def __repr__(self) -> str:
+        return one_line("FaceVerdict", None, prob_fake=self.prob_fake, box=self.box, score=self.score)
+
+    def _repr_html_(self) -> str:
+        lines = [f"P(fake) {number(self.prob_fake)}", f"box {self.box}, face score {number(self.score)}"]
+        return html_card("", "FACE", lines, _picture(self.view, self.cam))
 
     def as_dict(self) -> dict:
         return {"box": list(self.box), "score": round(self.score, 4), "prob_fake": round(self.prob_fake, 6)}
@@ -61,11 +77,27 @@ class Prediction:
 
     prob_fake: float
     threshold: float
-    cam: np.ndarray
-    view: np.ndarray
+    cam: np.ndarray = field(repr=False, compare=False)
+    view: np.ndarray = field(repr=False, compare=False)
     info: ImageInfo
-    timings: Timings
+    timings: Timings = field(compare=False)
     faces: tuple[FaceVerdict, ...] = ()
+
+    def __post_init__(self) -> None:
+        freeze(self, "cam", "view")
+
+    def __repr__(self) -> str:
+        return one_line(
+            "Prediction", self.label, prob_fake=self.prob_fake, threshold=self.threshold, extra=self._facts()
+        )
+
+    def _repr_html_(self) -> str:
+        lines = [f"P(fake) {number(self.prob_fake)} (threshold {number(self.threshold)})", *self._facts()]
+        return html_card("", self.label, lines, _picture(self.view, self.cam))
+
+    def _facts(self) -> list[str]:
+        faces = len(self.faces)
+        return [describe_image(self.info)] + ([f"{faces} face{'s' if faces > 1 else ''}"] if faces else [])
 
     @property
     def face(self) -> FaceVerdict | None:
@@ -111,6 +143,24 @@ class Rejected:
     source: str | None
     error: InvalidImageError
 
+    def __repr__(self) -> str:
+        source = repr(self.source) if self.source else None
+        return one_line("Rejected", source, extra=[f"{type(self.error).__name__}: {self.message}"])
+
+    def _repr_html_(self) -> str:
+        return html_card(self.source or "", "REJECTED", [self.message])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rejected):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple:
+        return (self.source, type(self.error), self.message)
+
     @property
     def message(self) -> str:
         return str(self.error)
@@ -124,6 +174,11 @@ class Rejected:
             "faces": [],
             "error": self.message,
         }
+
+
+def _picture(view: np.ndarray, cam: np.ndarray) -> np.ndarray:
+    """The overlay for a result's card, or the bare view when the CAM was not computed (scans)."""
+    return overlay(view, cam, 0.45) if cam.size else view
 
 
 def faces_text(faces: list[dict]) -> str:
