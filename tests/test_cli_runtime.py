@@ -59,7 +59,7 @@ def test_predict_table_and_cam_overlays(tiny_model_path, images, tmp_path):
     cams = tmp_path / "cams"
     out = run("predict", good, other, "--model", tiny_model_path, "--cam-dir", cams)
     assert out.returncode == 0
-    assert out.stdout.splitlines()[0].split()[:3] == ["PATH", "LABEL", "PROB_FAKE"]
+    assert out.stdout.splitlines()[0].split()[:5] == ["PATH", "VERDICT", "REASONS", "LABEL", "PROB_FAKE"]
     written = sorted(cams.glob("*.png"))
     assert len(written) == 2
     assert Image.open(written[0]).size == (64, 32)  # model view and overlay side by side

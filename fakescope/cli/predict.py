@@ -17,9 +17,9 @@ from PIL import Image
 
 from fakescope.cli.common import load_detector, model_option
 from fakescope.runtime import Prediction, Rejected
-from fakescope.runtime.results import faces_text
+from fakescope.runtime.results import faces_text, reasons_text
 
-COLUMNS = ("path", "label", "prob_fake", "threshold", "faces", "error")
+COLUMNS = ("path", "verdict", "reasons", "label", "prob_fake", "threshold", "faces", "error")
 MAX_STEM = 100
 """CAM file names keep at most this many characters of the input's name (file systems allow 255 bytes)."""
 
@@ -37,7 +37,8 @@ MAX_STEM = 100
 def predict(
     paths: tuple[str, ...], model: str | None, fmt: str, cam_dir: str | None, threads: int | None
 ) -> None:
-    """Say REAL or FAKE for each image. Exit 0 if all were analysed, 2 if some were rejected."""
+    """Say REAL, FAKE or UNSURE (with reasons) for each image. Exit 0 if all were analysed, 2 if some were
+    rejected."""
     detector = load_detector(model, threads)
     results = detector.predict_batch(list(paths), batch_size=16, names=list(paths), on_error="return")
     rows = [r.as_row() if isinstance(r, Prediction) else r.as_row(detector.threshold) for r in results]
@@ -68,7 +69,9 @@ def _print_rows(rows: list[dict], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
-    rows = [{**row, "faces": faces_text(row["faces"])} for row in rows]
+    rows = [
+        {**row, "faces": faces_text(row["faces"]), "reasons": reasons_text(row["reasons"])} for row in rows
+    ]
     if fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\r\n")
         writer.writeheader()

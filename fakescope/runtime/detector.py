@@ -20,6 +20,7 @@ import numpy as np
 import onnxruntime as ort
 
 from fakescope.runtime.card import ModelCard
+from fakescope.runtime.checks import Evidence
 from fakescope.runtime.errors import InvalidImageError, ModelCardError, ModelError
 from fakescope.runtime.faces import FaceFinder
 from fakescope.runtime.framing import Framed, frame
@@ -171,8 +172,11 @@ class Detector:
                 FaceVerdict(f.box, f.crop, f.score, float(p[k]), c[k], v[k], f.transform)
                 for k, f in enumerate(item.faces)
             )
+            evidence = Evidence(face_front_end=self.face_finder is not None)
             results.append(
-                Prediction(float(p[best]), self.threshold, c[best], v[best], item.info, timings, faces)
+                Prediction(
+                    float(p[best]), self.threshold, c[best], v[best], item.info, timings, faces, evidence
+                )
             )
         return results
 

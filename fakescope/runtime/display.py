@@ -26,8 +26,8 @@ from fakescope.runtime.images import ImageInfo
 THUMBNAIL_SIDE = 128
 """Longer side in pixels of the picture in a result's HTML card."""
 
-VERDICT_COLORS = {"FAKE": "#c0392b", "REAL": "#1e8449"}
-"""Colour of a verdict word in HTML cards; other verdicts (UNSURE, rejected) are grey."""
+VERDICT_COLORS = {"FAKE": "#c0392b", "REAL": "#1e8449", "UNSURE": "#b9770e"}
+"""Colour of a verdict word in HTML cards (UNSURE amber); anything else (rejected) is grey."""
 
 
 def freeze(obj: object, *names: str) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from fakescope.runtime.checks import UNSURE, Evidence, reasons_for
 from fakescope.runtime.display import describe_image, freeze, html_card, number, one_line
 from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.heatmap import overlay
@@ -68,11 +69,13 @@ class FaceVerdict:
 class Prediction:
     """The verdict on one image.
 
-    `prob_fake` is P(fake) (real = 0, fake = 1); `label` is "FAKE" when prob_fake >= threshold;
-    `confidence` is the probability of the chosen label; `cam` is float32 (H, W) in [0, 1] at the model's
-    input resolution, aligned with `view`, the uint8 picture the model saw. With a face front-end, `faces`
-    holds every face's verdict, the image's verdict is its most fake face (`face`), and `face` is None when
-    no face was found (the model then saw a centre crop).
+    `prob_fake` is P(fake) (real = 0, fake = 1); `label` is the plain decision at the threshold ("FAKE" when
+    prob_fake >= threshold, else "REAL"); `verdict` is that label only when every check in
+    `fakescope.runtime.checks` agrees, else "UNSURE", with the checks' short human `reasons` (empty for a
+    definite verdict). `confidence` is the probability of the chosen label; `cam` is float32 (H, W) in
+    [0, 1] at the model's input resolution, aligned with `view`, the uint8 picture the model saw. With a face
+    front-end, `faces` holds every face's verdict, the image's verdict is its most fake face (`face`), and
+    `face` is None when no face was found (the model then saw a centre crop, and the verdict is UNSURE).
     """
 
     prob_fake: float
@@ -82,18 +85,28 @@ class Prediction:
     info: ImageInfo
     timings: Timings = field(compare=False)
     faces: tuple[FaceVerdict, ...] = ()
+    evidence: Evidence = field(default_factory=Evidence)
 
     def __post_init__(self) -> None:
         freeze(self, "cam", "view")
 
     def __repr__(self) -> str:
         return one_line(
-            "Prediction", self.label, prob_fake=self.prob_fake, threshold=self.threshold, extra=self._facts()
+            "Prediction",
+            self._headline(),
+            prob_fake=self.prob_fake,
+            threshold=self.threshold,
+            extra=self._facts(),
         )
 
     def _repr_html_(self) -> str:
         lines = [f"P(fake) {number(self.prob_fake)} (threshold {number(self.threshold)})", *self._facts()]
-        return html_card("", self.label, lines, _picture(self.view, self.cam))
+        lines = [f"UNSURE: {reason}" for reason in self.reasons] + lines
+        return html_card("", self.verdict, lines, _picture(self.view, self.cam))
+
+    def _headline(self) -> str:
+        reasons = self.reasons
+        return f"{UNSURE}: {'; '.join(reasons)}" if reasons else self.label
 
     def _facts(self) -> list[str]:
         faces = len(self.faces)
@@ -106,6 +119,16 @@ class Prediction:
     @property
     def label(self) -> str:
         return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the verdict is UNSURE: one short reason per check that disagrees (empty when definite)."""
+        return reasons_for(self)
+
+    @property
+    def verdict(self) -> str:
+        """The label ("REAL" or "FAKE") when every check agrees with it, else "UNSURE"."""
+        return UNSURE if self.reasons else self.label
 
     @property
     def prob_real(self) -> float:
@@ -129,6 +152,8 @@ class Prediction:
         return {
             "path": self.info.name,
             "label": self.label,
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
             "prob_fake": round(self.prob_fake, 6),
             "threshold": round(self.threshold, 6),
             "faces": [face.as_dict() for face in self.faces],
@@ -169,6 +194,8 @@ class Rejected:
         return {
             "path": self.source,
             "label": "",
+            "verdict": "",
+            "reasons": [],
             "prob_fake": None,
             "threshold": round(threshold, 6),
             "faces": [],
@@ -184,6 +211,11 @@ def _picture(view: np.ndarray, cam: np.ndarray) -> np.ndarray:
 def faces_text(faces: list[dict]) -> str:
     """Faces of a row as compact text for CSV and tables: "x0,y0,x1,y1:prob; ..." ("" when none)."""
     return "; ".join("{},{},{},{}:{:.3f}".format(*face["box"], face["prob_fake"]) for face in faces)
+
+
+def reasons_text(reasons: list[str] | tuple[str, ...]) -> str:
+    """Reasons of a row as one text cell for CSV and tables: "no face found; ..." ("" when none)."""
+    return "; ".join(reasons)
 
 
 def check_threshold(threshold: float) -> None:

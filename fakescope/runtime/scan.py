@@ -28,9 +28,21 @@ from fakescope.runtime.detector import Detector
 from fakescope.runtime.errors import InvalidImageError, ReportError
 from fakescope.runtime.framing import Framed
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS
-from fakescope.runtime.results import faces_text
+from fakescope.runtime.results import faces_text, reasons_text
 
-REPORT_COLUMNS = ("path", "label", "prob_fake", "threshold", "width", "height", "format", "faces", "error")
+REPORT_COLUMNS = (
+    "path",
+    "verdict",
+    "reasons",
+    "label",
+    "prob_fake",
+    "threshold",
+    "width",
+    "height",
+    "format",
+    "faces",
+    "error",
+)
 REPORT_SUFFIXES = (".csv", ".jsonl")
 _TEXT = {"encoding": "utf-8", "errors": "surrogateescape", "newline": ""}
 
@@ -229,13 +241,15 @@ def _analyse(detector: Detector, batch: list[_Decoded]) -> list[dict]:
         row.update(path=str(path), threshold=round(detector.threshold, 6), error=error)
         if item is not None:
             result = next(verdicts)
+            verdict = {key: value for key, value in result.as_row().items() if key in REPORT_COLUMNS}
             row.update(
-                label=result.label,
-                prob_fake=round(result.prob_fake, 6),
+                verdict,
+                path=str(path),
                 width=result.info.width,
                 height=result.info.height,
                 format=result.info.format,
-                faces=faces_text([face.as_dict() for face in result.faces]),
+                faces=faces_text(verdict["faces"]),
+                reasons=reasons_text(verdict["reasons"]),
             )
         rows.append(row)
     return rows

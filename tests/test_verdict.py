@@ -1,0 +1,124 @@
+"""The verdict: REAL or FAKE only when every check agrees with the label at the threshold, else UNSURE.
+
+Check 1 (no face): with a face front-end, a picture without a face is UNSURE, "no face found", and still
+reports the centre crop's P(fake).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from image_factory import encode, fakescope_command, random_rgb
+from onnx_fixtures import write_tiny_model
+
+from fakescope.runtime import Detector
+from fakescope.runtime.checks import CHECKS
+from fakescope.runtime.scan import scan_folder
+
+skdata = pytest.importorskip("skimage.data")
+NON_FACES = ("coffee", "rocket", "horse", "coins", "moon", "brick", "page")
+
+
+def as_rgb(image) -> np.ndarray:
+    pixels = np.asarray(image)
+    if pixels.dtype == bool:
+        pixels = pixels.astype(np.uint8) * 255
+    if pixels.ndim == 2:
+        pixels = np.stack([pixels] * 3, axis=-1)
+    return np.ascontiguousarray(pixels[..., :3]).astype(np.uint8)
+
+
+def non_face_pictures() -> dict[str, np.ndarray]:
+    pictures = {name: as_rgb(getattr(skdata, name)()) for name in NON_FACES}
+    pictures["noise"] = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    pictures["flat colour"] = np.full((128, 128, 3), (200, 40, 40), np.uint8)
+    return pictures
+
+
+@pytest.fixture(scope="module")
+def face_model(tmp_path_factory):
+    return write_tiny_model(tmp_path_factory.mktemp("verdict") / "faces.onnx", face_crop={"enabled": True})
+
+
+@pytest.mark.parametrize("detector_model", ["bundled", "tiny face model"])
+def test_pictures_without_a_face_are_unsure_and_keep_the_centre_crop_score(detector_model, face_model):
+    model = None if detector_model == "bundled" else face_model
+    detector, plain = Detector(model), Detector(model, face_crop=False)
+    for name, pixels in non_face_pictures().items():
+        result = detector.predict(pixels)
+        assert result.verdict == "UNSURE", name
+        assert "no face found" in result.reasons, name
+        assert result.label in ("REAL", "FAKE")
+        assert result.prob_fake == pytest.approx(plain.predict(pixels).prob_fake, abs=1e-9), name
+
+
+def test_a_face_gets_a_definite_verdict_equal_to_the_label():
+    result = Detector().predict(skdata.astronaut())
+    assert len(result.faces) == 1
+    assert result.reasons == () and result.verdict == result.label
+
+
+def test_without_a_face_front_end_no_face_is_not_a_reason(tiny_model_path):
+    result = Detector(tiny_model_path).predict(random_rgb(64, 64))
+    assert result.reasons == () and result.verdict == result.label
+    assert result.as_row()["verdict"] == result.label and result.as_row()["reasons"] == []
+
+
+def test_a_new_threshold_keeps_the_reasons_and_relabels(face_model):
+    result = Detector(face_model).predict(non_face_pictures()["noise"])
+    for threshold in (0.01, 0.99):
+        moved = result.with_threshold(threshold)
+        assert moved.reasons == ("no face found",) and moved.verdict == "UNSURE"
+        assert moved.label == ("FAKE" if result.prob_fake >= threshold else "REAL")
+
+
+def test_every_check_is_registered_by_name():
+    assert "face" in CHECKS and all(callable(check) for check in CHECKS.values())
+
+
+def test_predict_prints_verdict_and_reasons_in_every_format(face_model, tmp_path):
+    flat = tmp_path / "flat.png"
+    flat.write_bytes(encode(non_face_pictures()["flat colour"], "PNG"))
+    command = [*fakescope_command(), "predict", str(flat), "--model", str(face_model)]
+
+    def run(fmt):
+        out = subprocess.run([*command, "--format", fmt], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    (row,) = json.loads(run("json"))
+    assert row["verdict"] == "UNSURE" and row["reasons"] == ["no face found"]
+    assert row["label"] in ("REAL", "FAKE") and 0.0 <= row["prob_fake"] <= 1.0
+    (line,) = csv.DictReader(io.StringIO(run("csv")))
+    assert line["verdict"] == "UNSURE" and line["reasons"] == "no face found"
+    header, body = run("table").splitlines()
+    assert header.split()[:4] == ["PATH", "VERDICT", "REASONS", "LABEL"]
+    assert "UNSURE" in body and "no face found" in body
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_scan_reports_carry_the_verdict_and_reasons_of_predict(face_model, tmp_path, suffix):
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for name in ("noise", "flat colour"):
+        (folder / f"{name}.png").write_bytes(encode(non_face_pictures()[name], "PNG"))
+    (folder / "astronaut.png").write_bytes(encode(skdata.astronaut(), "PNG"))
+    report = tmp_path / f"report{suffix}"
+    scan_folder(Detector(face_model), folder, report)
+    text = report.read_text()
+    rows = (
+        [json.loads(line) for line in text.splitlines()]
+        if suffix == ".jsonl"
+        else list(csv.DictReader(io.StringIO(text)))
+    )
+    detector = Detector(face_model)
+    for row in rows:
+        expected = detector.predict(row["path"])
+        assert row["verdict"] == expected.verdict and row["label"] == expected.label
+        assert row["reasons"] == "; ".join(expected.reasons)
+    assert {row["verdict"] for row in rows} >= {"UNSURE"}
