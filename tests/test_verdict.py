@@ -122,3 +122,9 @@ def test_scan_reports_carry_the_verdict_and_reasons_of_predict(face_model, tmp_p
         assert row["verdict"] == expected.verdict and row["label"] == expected.label
         assert row["reasons"] == "; ".join(expected.reasons)
     assert {row["verdict"] for row in rows} >= {"UNSURE"}
+
+
+def test_the_repr_and_html_card_name_the_verdict_and_its_reasons(face_model):
+    result = Detector(face_model).predict(non_face_pictures()["flat colour"])
+    assert repr(result).startswith("Prediction(UNSURE: no face found, prob_fake=")
+    assert "UNSURE: no face found" in result._repr_html_()
