@@ -1,0 +1,60 @@
+"""Class-conditional split conformal prediction on P(fake): which labels are plausible at error level alpha.
+
+The nonconformity of label y for an image is 1 - P(y): P(fake) for REAL, 1 - P(fake) for FAKE. At export the
+calibration split's nonconformities of each class (images of that class only) are stored in the card; at run
+time, label y is in the prediction set when its nonconformity is at most the ceil((n_y + 1)(1 - alpha))-th
+smallest calibration score of class y. For an exchangeable image of class y, y is then in the set with
+probability at least 1 - alpha. A set holding both labels or neither means the model cannot decide at alpha.
+
+Example:
+    >>> q = class_thresholds({"REAL": real_scores, "FAKE": fake_scores}, alpha=0.05)
+    >>> prediction_set(0.97, q)
+    ('FAKE',)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from fakescope.runtime.spec import CLASS_NAMES
+
+DEFAULT_ALPHA = 0.05
+
+
+def check_alpha(alpha: float) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
+        raise ValueError(f"`alpha` must be a number in (0, 1). Received: alpha={alpha!r}")
+    return float(alpha)
+
+
+def nonconformity(prob_fake: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """1 - P(true label): P(fake) for real images (label 0), 1 - P(fake) for fake ones (label 1)."""
+    prob_fake, labels = np.asarray(prob_fake, np.float64), np.asarray(labels)
+    return np.where(labels == 1, 1.0 - prob_fake, prob_fake)
+
+
+def conformal_quantile(scores: Sequence[float] | np.ndarray, alpha: float) -> float:
+    """The ceil((n + 1)(1 - alpha))-th smallest score; +inf when n is too small for alpha (then always in)."""
+    alpha = check_alpha(alpha)
+    ordered = np.sort(np.asarray(scores, dtype=np.float64))
+    rank = math.ceil((len(ordered) + 1) * (1.0 - alpha))
+    return float(ordered[rank - 1]) if rank <= len(ordered) else math.inf
+
+
+def class_thresholds(scores: Mapping[str, Sequence[float]], alpha: float) -> dict[str, float]:
+    """Each class's conformal quantile of its own calibration nonconformities."""
+    return {name: conformal_quantile(scores[name], alpha) for name in CLASS_NAMES}
+
+
+def prediction_set(prob_fake: float, thresholds: Mapping[str, float]) -> tuple[str, ...]:
+    """The labels whose nonconformity at `prob_fake` is within their class threshold, REAL first."""
+    real, fake = CLASS_NAMES
+    members = []
+    if prob_fake <= thresholds[real]:
+        members.append(real)
+    if 1.0 - prob_fake <= thresholds[fake]:
+        members.append(fake)
+    return tuple(members)
