@@ -29,3 +29,16 @@ def fakescope_command() -> list[str]:
     """The `fakescope` console script next to this interpreter (else `python -m fakescope`)."""
     script = Path(sys.executable).with_name("fakescope")
     return [str(script)] if script.exists() else [sys.executable, "-m", "fakescope"]
+
+
+def write_demo_layout(root, side: int = 25, per_class: int = 3):
+    """The demo dataset's layout: train/valid/test, real/fake, greyscale `side` px PNG crops."""
+    rng = np.random.default_rng(0)
+    for split in ("train", "valid", "test"):
+        for label in ("real", "fake"):
+            folder = root / split / label
+            folder.mkdir(parents=True)
+            for i in range(per_class):
+                pixels = rng.integers(0, 256, (side, side), dtype=np.uint8)
+                Image.fromarray(pixels, "L").save(folder / f"{i:04d}.png")
+    return root

@@ -12,7 +12,7 @@ from onnx_fixtures import write_tiny_model
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from fakescope.report import compute_curves, evaluate_folder, metrics_at  # noqa: E402
+from fakescope.report import evaluate_folder  # noqa: E402
 from fakescope.runtime import Detector  # noqa: E402
 
 pytestmark = [
@@ -35,8 +35,7 @@ def setup(tmp_path_factory):
 
 def test_model_report_evaluates_and_shows_curves_matrix_and_mistakes(setup):
     model, data, server = setup
-    reference = evaluate_folder(Detector(model), data, split="test")
-    curves, metrics = compute_curves(reference), metrics_at(reference, 0.5)
+    metrics = evaluate_folder(Detector(model), data, split="test").metrics(0.5)
     with sync_api.sync_playwright() as playwright:
         browser = BrowserPage(playwright)
         try:
@@ -48,11 +47,11 @@ def test_model_report_evaluates_and_shows_curves_matrix_and_mistakes(setup):
             page.locator(".fs-thumb").first.wait_for(timeout=30_000)
             elapsed = time.perf_counter() - started
             titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
-            assert f"ROC curve · AUC {curves.roc_auc:.3f}" in titles
+            assert f"ROC curve · AUC {metrics.roc_auc:.3f}" in titles
             assert "Confusion matrix · threshold 0.500" in titles
             tiles = page.locator(".fs-tiles").inner_text()
             assert f"{metrics.accuracy:.3f}" in tiles
-            mistakes = int(metrics.confusion[0, 1] + metrics.confusion[1, 0])
+            mistakes = metrics.confusion["fp"] + metrics.confusion["fn"]
             assert page.locator(".fs-thumb").count() == min(mistakes, 8)
             assert page.locator(".fs-row img").first.evaluate("el => el.naturalWidth") > 0
             assert browser.dialogs == []

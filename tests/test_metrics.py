@@ -10,8 +10,9 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn import metrics as sk
 
-from fakescope.train.metrics import binary_metrics, choose_threshold, equal_error_rate
+from fakescope.report.metrics import binary_metrics, choose_threshold, equal_error_rate
 
 
 def _pairwise_auc(y, p):
@@ -101,10 +102,43 @@ def test_bad_inputs_raise_value_error(labels, prob):
         binary_metrics(labels, prob)
 
 
-def test_metrics_module_does_not_import_tensorflow():
+def test_the_evaluation_path_imports_no_tensorflow_and_no_pandas_until_it_computes():
     code = (
-        "import sys, fakescope.train.metrics as m; m.binary_metrics([0, 1], [0.2, 0.7]); "
-        "print('tensorflow' in sys.modules)"
+        "import sys, fakescope.report as r; heavy = ('tensorflow', 'keras', 'pandas', 'plotly'); "
+        "print(sorted(m for m in heavy if m in sys.modules)); r.binary_metrics([0, 1], [0.2, 0.7]); "
+        "print(sorted(m for m in heavy[:2] if m in sys.modules))"  # scikit-learn itself imports pandas
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split() == ["[]", "[]"]
+
+
+@pytest.mark.parametrize("threshold", [0.2, 0.5, 0.61])
+def test_every_field_agrees_with_scikit_learn(threshold):
+    y, p = _scores(seed=11)
+    m = binary_metrics(y, p, threshold)
+    predicted = (p >= threshold).astype(int)
+    (tn, fp), (fn, tp) = sk.confusion_matrix(y, predicted, labels=[0, 1])
+    assert m.confusion == {"tn": tn, "fp": fp, "fn": fn, "tp": tp}
+    np.testing.assert_array_equal(m.matrix, sk.confusion_matrix(y, predicted, labels=[0, 1]))
+    assert m.accuracy == pytest.approx(sk.accuracy_score(y, predicted))
+    assert m.balanced_accuracy == pytest.approx(sk.balanced_accuracy_score(y, predicted))
+    assert m.precision == pytest.approx(sk.precision_score(y, predicted))
+    assert m.tpr == pytest.approx(sk.recall_score(y, predicted))
+    assert m.fpr == pytest.approx(1 - sk.recall_score(y, predicted, pos_label=0))
+    assert m.roc_auc == pytest.approx(sk.roc_auc_score(y, p))
+    assert m.average_precision == pytest.approx(sk.average_precision_score(y, p))
+    assert m.log_loss == pytest.approx(sk.log_loss(y, np.clip(p, 1e-7, 1 - 1e-7)))
+
+
+def test_metrics_at_another_threshold_reuse_the_rankings_and_redo_the_decisions(monkeypatch):
+    y, p = _scores(seed=2)
+    first = binary_metrics(y, p, 0.5)
+    calls = []
+    real = sk.roc_auc_score
+    monkeypatch.setattr(sk, "roc_auc_score", lambda *a, **k: calls.append(1) or real(*a, **k))
+    moved = first.at(y, p, 0.3)
+    assert calls == []
+    assert moved == binary_metrics(y, p, 0.3)
+    assert len(calls) == 1  # only the fresh computation ran it
+    with pytest.raises(ValueError, match="of 80 scores"):
+        first.at(y[:10], p[:10], 0.3)

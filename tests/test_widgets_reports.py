@@ -6,9 +6,10 @@ import os
 
 import pytest
 from browser_support import MODEL_SEED, write_dataset
+from image_factory import write_demo_layout
 from onnx_fixtures import write_tiny_model
 
-from fakescope.report import compute_curves, evaluate_folder, metrics_at
+from fakescope.report import evaluate_folder
 from fakescope.runtime import Detector
 from fakescope.widgets import DatasetExplorer, ModelReport
 from fakescope.widgets.env import DATA_ENV, MODEL_ENV
@@ -34,12 +35,12 @@ def test_report_shows_the_curves_and_metrics_of_the_evaluation(model, dataset):
     report = ModelReport(model, dataset)
     progress = []
     report.progress.bar.observe(lambda change: progress.append(change["new"]), "value")
-    table = report.evaluate()
+    scores = report.evaluate()
     reference = evaluate_folder(Detector(model), dataset, split="test")
-    assert table["prob_fake"].tolist() == pytest.approx(reference["prob_fake"].tolist())
-    assert progress[-1] == len(reference) == report.progress.bar.max
-    curves, metrics = compute_curves(reference), metrics_at(reference, 0.5)
-    assert f"{curves.roc_auc:.3f}" in plotted(report.roc)["layout"]["title"]["text"]
+    assert scores.prob_fake.tolist() == pytest.approx(reference.prob_fake.tolist())
+    assert progress[-1] == len(reference.records) == report.progress.bar.max
+    metrics = reference.metrics(0.5)
+    assert f"{metrics.roc_auc:.3f}" in plotted(report.roc)["layout"]["title"]["text"]
     assert f"{metrics.accuracy:.3f}" in report.tiles.value
     for out in (report.pr, report.calibration, report.confusion, report.histogram):
         assert plotted(out)["data"]
@@ -48,13 +49,43 @@ def test_report_shows_the_curves_and_metrics_of_the_evaluation(model, dataset):
 
 def test_report_threshold_updates_the_confusion_matrix_and_mistakes(model, dataset):
     report = ModelReport(model, dataset)
-    table = report.evaluate()
+    scores = report.evaluate()
     report.threshold.value = 0.99  # every image is called REAL: the fakes are the mistakes
-    expected = metrics_at(table, 0.99).confusion
+    expected = scores.metrics(0.99).matrix
     assert plotted(report.confusion)["data"][0]["text"][1][0].startswith(f"{expected[1, 0]}<br>")
     names = report.gallery.children[0].children
     assert len(names) == 5 and all("fake_" in tile.children[1].value for tile in names)
     assert all(type(tile.children[0]).__name__ == "Image" for tile in names)
+
+
+def test_report_on_a_folder_of_25px_images_in_the_demo_layout_scores_them_all(model, tmp_path):
+    root = write_demo_layout(tmp_path / "demo")
+    report = ModelReport(model, root, split="all")
+    assert report.detector.limits.min_side > 25  # the dashboard's detector keeps the upload limits
+    scores = report.evaluate()
+    assert len(scores.records) == 18 and scores.rejected == ()
+    assert "Scored 9 real and 9 fake" in report.status.value
+    report.threshold.value = 0.001  # every image called FAKE: the reals are the mistakes, explained
+    tiles = report.gallery.children[0].children
+    assert len(tiles) == 8 and all(type(tile.children[0]).__name__ == "Image" for tile in tiles)
+
+
+def test_moving_the_threshold_runs_the_model_only_on_mistakes_not_shown_before(model, dataset, monkeypatch):
+    report = ModelReport(model, dataset)
+    report.evaluate()
+    ran = []
+    original = Detector.predict_batch
+    monkeypatch.setattr(
+        Detector,
+        "predict_batch",
+        lambda self, images, *a, **k: ran.extend(images) or original(self, images, *a, **k),
+    )
+    report.threshold.value = 0.99
+    first = list(ran)
+    report.threshold.value = 0.5
+    report.threshold.value = 0.99
+    assert first and ran == first + [p for p in ran[len(first) :] if p not in first]
+    assert len(ran) == len(set(ran))  # no image was run twice
 
 
 def test_report_starts_at_the_cards_exact_threshold(tmp_path):
@@ -102,8 +133,8 @@ def test_report_on_a_split_of_unreadable_files_says_why(model, tmp_path):
         (tmp_path / "test" / label).mkdir(parents=True)
         (tmp_path / "test" / label / "x.png").write_bytes(b"not a png")
     report = ModelReport(model, tmp_path)
-    table = report.evaluate()
-    assert len(table) == 2 and report.table is None
+    scores = report.evaluate()
+    assert len(scores.rejected) == 2 and report.scores is None
     assert "No image of" in report.status.value and "x.png: the data is not a PNG" in report.status.value
 
 
@@ -121,4 +152,5 @@ def test_a_file_name_that_is_not_utf8_is_one_row_among_the_others(model, tmp_pat
     table = DatasetExplorer(root).run()
     assert len(table) == 18 and (table["path"] == str(real / "\ufffdodd.png")).sum() == 1
     scored = ModelReport(model, root).evaluate()
-    assert len(scored) == 6 and scored["prob_fake"].notna().all()
+    assert len(scored.records) == 6 and scored.rejected == ()
+    assert (scored.table()["path"] == str(real / "\ufffdodd.png")).sum() == 1

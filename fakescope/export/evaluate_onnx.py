@@ -1,13 +1,13 @@
 """Score an exported ONNX model (FP32, FP16 or INT8) on a dataset split with the edge runtime.
 
-The images go through `Detector` (training's `score_onnx`), i.e. exactly the deployed preprocessing and
-graph; the metrics are training's `binary_metrics` (scikit-learn) at the card's threshold, so they have the
-same keys as the `test` entry of the run's metrics.json.
+The images go through `Detector` by `fakescope.report.score_records`, i.e. exactly the deployed
+preprocessing and graph, with the dataset's image limits; the metrics are `BinaryMetrics` at the card's
+threshold, so they have the same keys as the `test` entry of the run's metrics.json.
 
 Example:
-    >>> metrics = evaluate_onnx("models/fakescope-demo-int8.onnx", "data/demo")
-    >>> round(metrics["roc_auc"], 3), metrics["n"]
-    (0.981, 60)
+    >>> metrics = evaluate_onnx(model, dataset)
+    >>> metrics["split"], metrics["n"], metrics["unreadable"]
+    ('test', 12, 0)
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from typing import Any
 
 from fakescope.data.layout import discover
 from fakescope.export.errors import ExportError
+from fakescope.report.scoring import score_records
 from fakescope.runtime import Detector
-from fakescope.train.evaluate import score_onnx
-from fakescope.train.metrics import binary_metrics
 
 
 def evaluate_onnx(
@@ -29,15 +28,14 @@ def evaluate_onnx(
     """Metrics of `model_path` on the `split` of `data_dir`, at the threshold of the model's card.
 
     Args:
-        model_path: a sealed fakescope ONNX model.
+        model_path: a sealed fakescope ONNX model (loaded once).
         data_dir: a dataset in a layout `fakescope.data.layout.discover` accepts.
         split: which split to score. Defaults to "test".
         batch_size: images per session run. Defaults to 64.
 
     Returns:
-        {"model", "split", "unreadable"} and `BinaryMetrics` as a dict: n, n_real, n_fake, threshold,
-        accuracy, balanced_accuracy, roc_auc, average_precision, eer, log_loss, tpr, fpr, confusion (the
-        ranking metrics are None when the split holds a single class).
+        {"model", "split", "unreadable"} and `BinaryMetrics.as_dict()` (the ranking metrics are None when
+        the split holds a single class).
 
     Raises:
         ExportError: the split is empty or none of its images is readable.
@@ -46,9 +44,9 @@ def evaluate_onnx(
     records = [r for r in discover(data_dir) if r.split == split]
     if not records:
         raise ExportError(f"{data_dir} has no images in the {split!r} split")
-    threshold = Detector(model_path).threshold
-    labels, probs, skipped = score_onnx(model_path, records, batch_size=batch_size)
-    if not len(labels):
+    detector = Detector(model_path)
+    scores = score_records(detector, records, batch_size=batch_size)
+    if not scores.records:
         raise ExportError(f"none of the {len(records)} {split} images of {data_dir} could be read")
-    metrics = binary_metrics(labels, probs, threshold).as_dict()
-    return {"model": Path(model_path).name, "split": split, "unreadable": len(skipped), **metrics}
+    metrics = scores.metrics(detector.threshold).as_dict()
+    return {"model": Path(model_path).name, "split": split, "unreadable": len(scores.rejected), **metrics}

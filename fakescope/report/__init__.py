@@ -1,32 +1,34 @@
-"""Evaluate a detector on a labelled folder and describe how good it is (tables, curves, plotly figures).
+"""The evaluation path: score labelled images with a `Detector`, measure, and describe how good it is.
 
-The `ModelReport` widget renders what this package computes; it computes nothing itself.
+`score_records` (detector + labelled records → `Scores`: labels, P(fake), rejections) is the one scoring
+function; `BinaryMetrics` the one metrics type; `compute_curves`, `confident_mistakes` and
+`fakescope.report.figures` describe a `Scores`. Nothing here imports TensorFlow or pandas at import time, so
+batch tools build on it. The `ModelReport` widget renders what this package computes; it computes nothing.
 
 Example:
-    >>> from fakescope.report import compute_curves, evaluate_folder
-    >>> table = evaluate_folder(Detector(), "data/demo", split="test")
-    >>> round(compute_curves(table).roc_auc, 3)
-    0.981
+    >>> from fakescope.report import evaluate_folder
+    >>> scores = evaluate_folder(Detector(model), dataset, split="test")     # the dataset's image limits
+    >>> scores.metrics(0.5).n_real, scores.metrics(0.5).n_fake
+    (6, 6)
 """
 
-from fakescope.report.curves import (
-    Curves,
-    ThresholdMetrics,
-    compute_curves,
-    confident_mistakes,
-    metrics_at,
-    scored,
-)
-from fakescope.report.evaluate import EVAL_COLUMNS, SPLIT_CHOICES, evaluate_folder
+from fakescope.report.curves import Curves, compute_curves, confident_mistakes
+from fakescope.report.evaluate import SPLIT_CHOICES, evaluate_folder
+from fakescope.report.metrics import BinaryMetrics, binary_metrics, choose_threshold, equal_error_rate
+from fakescope.report.scoring import EVAL_COLUMNS, Rejection, Scores, score_records
 
 __all__ = [
     "EVAL_COLUMNS",
     "SPLIT_CHOICES",
+    "BinaryMetrics",
     "Curves",
-    "ThresholdMetrics",
+    "Rejection",
+    "Scores",
+    "binary_metrics",
+    "choose_threshold",
     "compute_curves",
     "confident_mistakes",
+    "equal_error_rate",
     "evaluate_folder",
-    "metrics_at",
-    "scored",
+    "score_records",
 ]

@@ -1,8 +1,8 @@
-"""Run a `Detector` over one split of a labelled dataset folder: one row per image.
+"""Score one split of a labelled dataset folder with a `Detector`, with the dataset's image limits.
 
 Example:
-    >>> table = evaluate_folder(Detector("model.onnx"), "data/demo", split="test", progress=print)
-    >>> table.columns.tolist()
+    >>> scores = evaluate_folder(Detector(model), dataset, split="test")
+    >>> scores.table().columns.tolist()
     ['path', 'split', 'label', 'prob_fake', 'error']
 """
 
@@ -12,14 +12,10 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from fakescope.data.layout import SPLITS, discover, text_path
-from fakescope.runtime import Detector, Prediction
-
-EVAL_COLUMNS = ("path", "split", "label", "prob_fake", "error")
-"""`label`: true class (real 0, fake 1); for rejected files `prob_fake` is NaN and `error` says why."""
+from fakescope.data.layout import SPLITS, TRAINING_LIMITS, discover
+from fakescope.report.scoring import Scores, score_records
+from fakescope.runtime.detector import Detector
+from fakescope.runtime.images import ImageLimits
 
 SPLIT_CHOICES = (*SPLITS, "all")
 
@@ -33,7 +29,8 @@ def evaluate_folder(
     seed: int = 0,
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
-) -> pd.DataFrame:
+    limits: ImageLimits | None = TRAINING_LIMITS,
+) -> Scores:
     """Score every image of one split of the dataset at `root`.
 
     Args:
@@ -44,9 +41,7 @@ def evaluate_folder(
         seed: seed of the `limit` draw. Defaults to 0.
         batch_size: images per model run. Defaults to 32.
         progress: called as `progress(done, total)` after each batch. Defaults to None.
-
-    Returns:
-        A DataFrame with `EVAL_COLUMNS`, in path order.
+        limits: image limits. Defaults to the dataset limits, whatever the detector's own are.
 
     Raises:
         DatasetLayoutError: `root` is not a dataset folder.
@@ -61,22 +56,4 @@ def evaluate_folder(
         raise ValueError(f"no images in the {split!r} split of {root}")
     if limit is not None and limit < len(records):
         records = sorted(random.Random(seed).sample(records, limit), key=lambda r: str(r.path))
-    rows = []
-    total = len(records)
-    for start in range(0, total, batch_size):
-        chunk = records[start : start + batch_size]
-        results = detector.predict_batch([r.path for r in chunk], batch_size=batch_size, on_error="return")
-        for record, result in zip(chunk, results, strict=True):
-            ok = isinstance(result, Prediction)
-            rows.append(
-                (
-                    text_path(record.path),
-                    record.split,
-                    record.label,
-                    result.prob_fake if ok else np.nan,
-                    "" if ok else result.message,
-                )
-            )
-        if progress is not None:
-            progress(start + len(chunk), total)
-    return pd.DataFrame(rows, columns=list(EVAL_COLUMNS)).astype({"label": "int64", "prob_fake": "float64"})
+    return score_records(detector, records, limits=limits, batch_size=batch_size, progress=progress)

@@ -1,51 +1,51 @@
 """Plotly figures of an evaluation: ROC, precision-recall, calibration, confusion matrix, score histograms.
 
-Each function takes what `fakescope.report.curves` computed (or the evaluation table) and returns a
+Each function takes what `fakescope.report` computed (`Curves`, `BinaryMetrics`, `Scores`) and returns a
 `go.Figure`; notebooks show them directly, the `ModelReport` widget renders them offline.
 
 Example:
-    >>> roc_figure(compute_curves(table)).layout.title.text
-    'ROC curve · AUC 0.974'
+    >>> roc_figure(compute_curves(scores), scores.metrics(0.5)).layout.title.text
+    'ROC curve · AUC 0.750'
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
-from fakescope.report.curves import Curves, ThresholdMetrics, scored
+from fakescope.report.curves import Curves
+from fakescope.report.metrics import BinaryMetrics
+from fakescope.report.scoring import Scores
 from fakescope.report.style import ACCENT, CLASS_COLORS, FONT_FAMILY, PLOT_TEMPLATE
 from fakescope.runtime.spec import CLASS_NAMES
 
 _NEEDS_BOTH = "needs both real and fake images"
 
 
-def roc_figure(curves: Curves) -> go.Figure:
+def roc_figure(curves: Curves, metrics: BinaryMetrics) -> go.Figure:
     """True-positive rate (fake caught) against false-positive rate (real flagged), with the chance line."""
-    title = "ROC curve" + (f" · AUC {curves.roc_auc:.3f}" if curves.roc_auc is not None else "")
+    title = "ROC curve" + (f" · AUC {metrics.roc_auc:.3f}" if metrics.roc_auc is not None else "")
     fig = _unit_axes(
         _base(title, "false-positive rate (real called FAKE)", "true-positive rate (fake caught)")
     )
     fig.add_trace(_chance_line())
     fig.add_trace(go.Scatter(x=curves.fpr, y=curves.tpr, mode="lines", name="model", line={"color": ACCENT}))
-    return _note_if_empty(fig, curves.roc_auc)
+    return _note_if_empty(fig, metrics.roc_auc)
 
 
-def pr_figure(curves: Curves) -> go.Figure:
+def pr_figure(curves: Curves, metrics: BinaryMetrics) -> go.Figure:
     """Precision against recall for the FAKE class, with the no-skill baseline (the share of fakes)."""
     title = "Precision-recall" + (
-        f" · AP {curves.average_precision:.3f}" if curves.average_precision is not None else ""
+        f" · AP {metrics.average_precision:.3f}" if metrics.average_precision is not None else ""
     )
     fig = _unit_axes(_base(title, "recall (fake caught)", "precision (FAKE verdicts that are fake)"))
-    total = curves.n_real + curves.n_fake
-    if total:
-        share = curves.n_fake / total
+    if metrics.n:
+        share = metrics.n_fake / metrics.n
         fig.add_trace(go.Scatter(x=[0, 1], y=[share, share], mode="lines", name="no skill", line=_dashed()))
     fig.add_trace(
         go.Scatter(x=curves.recall, y=curves.precision, mode="lines", name="model", line={"color": ACCENT})
     )
-    return _note_if_empty(fig, curves.average_precision)
+    return _note_if_empty(fig, metrics.average_precision)
 
 
 def calibration_figure(curves: Curves) -> go.Figure:
@@ -64,9 +64,9 @@ def calibration_figure(curves: Curves) -> go.Figure:
     return fig
 
 
-def confusion_figure(metrics: ThresholdMetrics) -> go.Figure:
+def confusion_figure(metrics: BinaryMetrics) -> go.Figure:
     """The 2x2 confusion matrix at the metrics' threshold, counts and row shares in each cell."""
-    matrix = np.asarray(metrics.confusion)
+    matrix = metrics.matrix
     rows = matrix.sum(axis=1, keepdims=True)
     shares = np.divide(matrix, rows, out=np.zeros(matrix.shape), where=rows > 0)
     text = [[f"{matrix[i, j]}<br>{shares[i, j]:.0%}" for j in range(2)] for i in range(2)]
@@ -91,14 +91,13 @@ def confusion_figure(metrics: ThresholdMetrics) -> go.Figure:
     return fig
 
 
-def score_histogram(table: pd.DataFrame, threshold: float) -> go.Figure:
+def score_histogram(scores: Scores, threshold: float) -> go.Figure:
     """Histograms of P(fake) for real and for fake images, with the decision threshold marked."""
-    rows = scored(table)
     fig = _base("Scores per class", "P(fake)", "images")
     for label, name in enumerate(CLASS_NAMES):
         fig.add_trace(
             go.Histogram(
-                x=rows.loc[rows["label"] == label, "prob_fake"],
+                x=scores.prob_fake[scores.labels == label],
                 name=name.lower(),
                 xbins={"start": 0.0, "end": 1.0, "size": 0.05},
                 marker={"color": CLASS_COLORS[name]},

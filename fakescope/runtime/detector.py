@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -82,6 +83,19 @@ class Detector:
 
     def __repr__(self) -> str:
         return f"Detector(model={str(self.model_path)!r}, card={self.card.name!r} v{self.card.version})"
+
+    def with_limits(self, limits: ImageLimits) -> Detector:
+        """This detector (same session, card and threshold) decoding with other image limits.
+
+        Example:
+            >>> Detector().with_limits(ImageLimits(min_side=8)).limits.min_side
+            8
+        """
+        if not isinstance(limits, ImageLimits):
+            raise TypeError(f"`limits` must be an ImageLimits. Received: {type(limits).__name__}")
+        clone = copy.copy(self)
+        clone.limits = limits
+        return clone
 
     def decode(self, image: ImageSource | DecodedImage, name: str | None = None) -> DecodedImage:
         """Decode and validate an input with this detector's limits (JPEGs decoded at a reduced scale)."""

@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from fakescope.data.layout import CLASS_DIRS, ImageRecord, discover, split_records
+from fakescope.report.metrics import BinaryMetrics, binary_metrics, choose_threshold
+from fakescope.report.scoring import score_records
 from fakescope.runtime.preprocess import InputSpec
-from fakescope.train.metrics import BinaryMetrics, binary_metrics, choose_threshold
 
 TRAIN_CONFIG_FILE = "train_config.json"
 
@@ -155,23 +156,6 @@ def score_keras(
     return np.concatenate(labels).astype(int), np.concatenate(probs).astype(np.float64), report.skipped
 
 
-def score_onnx(
-    model_path: str | Path, records: Sequence[ImageRecord], batch_size: int = 64
-) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
-    """Labels and P(fake) of the readable `records` for an exported model, run by the edge runtime."""
-    from fakescope.data.layout import TRAINING_LIMITS
-    from fakescope.runtime.detector import Detector, Rejected
-
-    detector = Detector(model_path, limits=TRAINING_LIMITS)
-    results = detector.predict_batch([r.path for r in records], batch_size=batch_size, on_error="return")
-    kept = [(r, p) for r, p in zip(records, results, strict=True) if not isinstance(p, Rejected)]
-    skipped = [
-        (str(r.path), p.message) for r, p in zip(records, results, strict=True) if isinstance(p, Rejected)
-    ]
-    labels = np.array([r.label for r, _ in kept], dtype=int)
-    return labels, np.array([p.prob_fake for _, p in kept], dtype=np.float64), skipped
-
-
 def evaluate_model(
     model_path: str | Path,
     data_dir: str | Path,
@@ -208,8 +192,13 @@ def evaluate_model(
     if model_path.suffix.lower() == ".onnx":
         from fakescope.runtime.detector import Detector
 
-        spec = Detector(model_path).spec
-        scored = {name: score_onnx(model_path, members, batch_size) for name, members in splits.items()}
+        detector = Detector(model_path)  # loaded once for both splits
+        spec = detector.spec
+        scored = {}
+        for name, members in splits.items():
+            scores = score_records(detector, members, batch_size=batch_size)
+            skipped = [(str(r.path), reason) for r, reason in scores.rejected]
+            scored[name] = (scores.labels, scores.prob_fake, skipped)
     else:
         model = model if model is not None else load_keras_model(model_path)
         check_keras_io(model)

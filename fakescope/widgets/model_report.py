@@ -14,19 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import ipywidgets as ipw
-import pandas as pd
 import traitlets
 
-from fakescope.data.layout import DatasetLayoutError
-from fakescope.report import (
-    SPLIT_CHOICES,
-    Curves,
-    compute_curves,
-    confident_mistakes,
-    evaluate_folder,
-    metrics_at,
-    scored,
-)
+from fakescope.data.layout import TRAINING_LIMITS, DatasetLayoutError
+from fakescope.report import SPLIT_CHOICES, Scores, compute_curves, confident_mistakes, evaluate_folder
 from fakescope.report.figures import (
     calibration_figure,
     confusion_figure,
@@ -34,7 +25,7 @@ from fakescope.report.figures import (
     roc_figure,
     score_histogram,
 )
-from fakescope.runtime import Detector
+from fakescope.runtime import Detector, Prediction, Rejected
 from fakescope.widgets.env import DATA_ENV, MODEL_ENV, env_path
 from fakescope.widgets.gallery import MistakeGallery
 from fakescope.widgets.markup import header_html, message_html, tiles_html, title_html
@@ -47,6 +38,8 @@ from fakescope.widgets.threshold import ThresholdSlider
 TITLE = "fakescope · model report"
 SUBTITLE = "How good is this model on your data, where does it fail, and how sure is it when it does?"
 GALLERY_SIZE = 8
+EXPLAINED_CACHE = 64
+"""Mistakes explained (re-run for their CAM) are kept, so moving the threshold re-runs only new ones."""
 
 
 class ModelReport(ipw.VBox):
@@ -60,7 +53,7 @@ class ModelReport(ipw.VBox):
         limit: evaluate at most this many images (seeded draw); 0 or None for all. Defaults to None.
     """
 
-    table = traitlets.Instance(pd.DataFrame, allow_none=True)
+    scores = traitlets.Instance(Scores, allow_none=True)
 
     def __init__(
         self,
@@ -93,7 +86,7 @@ class ModelReport(ipw.VBox):
         self.roc, self.pr, self.calibration = figure_output(), figure_output(), figure_output()
         self.confusion, self.histogram = figure_output(), figure_output()
         self.gallery = MistakeGallery()
-        self._curves: Curves | None = None
+        self._explained: dict[Path, Prediction | Rejected] = {}
         self.run_button.on_click(lambda _button: self.evaluate())
         self.threshold.observe(self._on_threshold, "value")
         self.model_panel.observe(self._on_detector, "detector")
@@ -104,8 +97,8 @@ class ModelReport(ipw.VBox):
     def detector(self) -> Detector | None:
         return self.model_panel.detector
 
-    def evaluate(self) -> pd.DataFrame | None:
-        """Score the chosen split and show the report; returns the table (None when it could not run)."""
+    def evaluate(self) -> Scores | None:
+        """Score the chosen split and show the report; returns the scores (None when it could not run)."""
         detector = self.detector
         if detector is None:
             self.status.value = message_html("Load a model first.", "error")
@@ -117,7 +110,7 @@ class ModelReport(ipw.VBox):
         self.reset()
         self._busy(True)
         try:
-            table = evaluate_folder(
+            scores = evaluate_folder(
                 detector,
                 root,
                 split=self.split.value,
@@ -129,20 +122,20 @@ class ModelReport(ipw.VBox):
             return None
         finally:
             self._busy(False)
-        if scored(table).empty:
+        if not scores.records:
             self.status.value = message_html(
-                f"No image of {root} could be read; the first reason: {table['error'].iloc[0]}", "error"
+                f"No image of {root} could be read; the first reason: {scores.rejected[0].reason}", "error"
             )
-            return table
-        self.table = table
+            return scores
+        self.scores = scores
         self._show_curves()
         self._show_decisions()
-        return table
+        return scores
 
     def reset(self) -> None:
         """Clear the results."""
-        self.table = None
-        self._curves = None
+        self.scores = None
+        self._explained = {}
         self.progress.reset()
         self.status.value = self.tiles.value = ""
         for out in (self.roc, self.pr, self.calibration, self.confusion, self.histogram):
@@ -192,44 +185,54 @@ class ModelReport(ipw.VBox):
         self.run_button.disabled = detector is None
 
     def _on_threshold(self, _change: dict) -> None:
-        if self.table is not None:
+        if self.scores is not None:
             self._show_decisions()
 
     def _show_curves(self) -> None:
-        curves = compute_curves(self.table)
-        show_figure(self.roc, roc_figure(curves))
-        show_figure(self.pr, pr_figure(curves))
+        scores = self.scores
+        curves, metrics = compute_curves(scores), scores.metrics(self.threshold.value)
+        show_figure(self.roc, roc_figure(curves, metrics))
+        show_figure(self.pr, pr_figure(curves, metrics))
         show_figure(self.calibration, calibration_figure(curves))
-        note = f"Scored {curves.n_real:,} real and {curves.n_fake:,} fake image(s)"
-        if curves.n_errors:
+        note = f"Scored {metrics.n_real:,} real and {metrics.n_fake:,} fake image(s)"
+        if scores.rejected:
             self.status.value = message_html(
-                f"{note}; {curves.n_errors:,} unreadable file(s) left out.", "warn"
+                f"{note}; {len(scores.rejected):,} unreadable file(s) left out.", "warn"
             )
         else:
             self.status.value = message_html(note + ".", "note")
-        self._curves = curves
 
     def _show_decisions(self) -> None:
         threshold = self.threshold.value
-        metrics = metrics_at(self.table, threshold)
-        curves = self._curves
+        metrics = self.scores.metrics(threshold)
         self.tiles.value = tiles_html(
             [
-                ("ROC AUC", _number(curves.roc_auc)),
-                ("average precision", _number(curves.average_precision)),
+                ("ROC AUC", _number(metrics.roc_auc)),
+                ("average precision", _number(metrics.average_precision)),
                 (f"accuracy at {threshold:.3f}", _number(metrics.accuracy)),
                 ("balanced accuracy", _number(metrics.balanced_accuracy)),
-                ("fakes caught (recall)", _number(metrics.recall)),
-                ("reals flagged (FPR)", _number(metrics.false_positive_rate)),
+                ("fakes caught (recall)", _number(metrics.tpr)),
+                ("reals flagged (FPR)", _number(metrics.fpr)),
             ]
         )
         show_figure(self.confusion, confusion_figure(metrics))
-        show_figure(self.histogram, score_histogram(self.table, threshold))
-        mistakes = confident_mistakes(self.table, threshold, GALLERY_SIZE)
-        outcomes = (
-            self.detector.predict_batch(list(mistakes["path"]), on_error="return") if len(mistakes) else []
-        )
+        show_figure(self.histogram, score_histogram(self.scores, threshold))
+        mistakes = confident_mistakes(self.scores, threshold, GALLERY_SIZE)
+        paths = [self.scores.records[i].path for i in mistakes.index]
+        outcomes = self._explain(paths)
         self.gallery.show(list(zip((row for _, row in mistakes.iterrows()), outcomes, strict=True)))
+
+    def _explain(self, paths: list[Path]) -> list[Prediction | Rejected]:
+        """The predictions (with CAMs) of `paths`, running the model only on those not explained yet."""
+        found = {path: self._explained[path] for path in paths if path in self._explained}
+        new = [path for path in paths if path not in found]
+        if new:
+            scorer = self.detector.with_limits(TRAINING_LIMITS)  # as evaluated: the dataset's limits
+            found.update(zip(new, scorer.predict_batch(new, on_error="return"), strict=True))
+            self._explained.update((path, found[path]) for path in new)
+        while len(self._explained) > EXPLAINED_CACHE:
+            self._explained.pop(next(iter(self._explained)))
+        return [found[path] for path in paths]
 
     def _busy(self, busy: bool) -> None:
         for control in (self.run_button, self.folder, self.split, self.limit, self.model_panel.picker):
