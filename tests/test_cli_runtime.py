@@ -155,7 +155,8 @@ def test_scan_refuses_to_resume_into_a_file_that_is_not_its_report(tiny_model_pa
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert (
         out.stderr.strip()
-        == f"Error: cannot resume: {report} is not a fakescope scan report (its header differs)"
+        == f"Error: cannot resume: {report} is not a fakescope scan report (its header differs); "
+        "left unchanged"
     )
     assert report.read_text() == "name,score\nx,1\n"
 

@@ -79,10 +79,10 @@ def test_report_format_is_checked(tiny_model_path, folder, tmp_path):
 
 
 def test_find_image_files_counts_what_it_leaves_out(folder):
-    images, others = find_image_files(folder, recursive=True)
-    assert len(images) == 26 and others == 1
-    assert images == sorted(images)
-    assert np.all([p.is_file() for p in images])
+    listing = find_image_files(folder, recursive=True)
+    assert len(listing.images) == 26 and listing.others == 1 and listing.unreadable == []
+    assert listing.images == sorted(listing.images)
+    assert np.all([p.is_file() for p in listing.images])
 
 
 ODD_NAMES = [
@@ -145,7 +145,7 @@ def test_resuming_a_file_that_is_not_a_report_is_refused(tiny_model_path, folder
     assert report.read_bytes() == content.encode()  # nothing appended to someone else's file
 
 
-@pytest.mark.parametrize("content", ["", "path,lab"])
+@pytest.mark.parametrize("content", ["", "path,verd"])
 def test_resuming_an_empty_or_torn_header_report_writes_the_header(
     tiny_model_path, folder, tmp_path, content
 ):

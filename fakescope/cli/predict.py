@@ -17,6 +17,7 @@ from PIL import Image
 
 from fakescope.cli.common import load_detector, model_option
 from fakescope.runtime import Prediction, Rejected
+from fakescope.runtime.cells import spreadsheet_safe
 from fakescope.runtime.results import faces_text, reasons_text
 
 COLUMNS = ("path", "verdict", "reasons", "label", "prob_fake", "threshold", "faces", "error")
@@ -75,7 +76,7 @@ def _print_rows(rows: list[dict], fmt: str) -> None:
     if fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     else:
         click.echo(_table(rows))
 

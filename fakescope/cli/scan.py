@@ -41,7 +41,8 @@ def scan(folder, model, out, recursive, batch_size, workers, threads, resume) ->
     """Scan a folder of images into a CSV or JSONL report.
 
     Exit 0 once every image file has its row (rejected files are rows with an error), 1 if the scan could not
-    run or finish (an unusable model, a report that cannot be written or resumed).
+    run or finish (an unusable model, a report that cannot be written or resumed, or that another scan is
+    writing), 2 if some folder could not be listed (each has an error row saying why).
     """
     if Path(out).suffix.lower() not in REPORT_SUFFIXES:
         raise click.BadParameter("must end in .csv or .jsonl", param_hint="--out")
@@ -70,3 +71,6 @@ def scan(folder, model, out, recursive, batch_size, workers, threads, resume) ->
         f"{summary.skipped_non_images} non-image files left out -> {summary.report}",
         err=True,
     )
+    if summary.unreadable_folders:
+        click.echo(f"{summary.unreadable_folders} folder(s) could not be listed: see their rows", err=True)
+        raise SystemExit(2)

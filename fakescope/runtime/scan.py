@@ -1,10 +1,12 @@
 """Scan a folder of images into a report that survives being killed: one row per image file, errors included.
 
 Decoding runs on a thread pool (Pillow releases the GIL) while the main thread runs the model on full batches.
-Each batch of rows is appended with one write, flushed and fsync'ed; `resume=True` drops a torn last record
-and skips every path already reported, so a killed scan continues where it stopped. Paths are reported
-absolute, so a resumed scan matches them however the folder was named; file names that are not UTF-8 are
-written back as the bytes they were (surrogateescape); JSONL rows are ASCII JSON, CSV is RFC 4180 (CRLF).
+The report is locked against a second scan (`ReportFile`); each batch of rows is appended with one write,
+flushed and fsync'ed; `resume=True` proves the file is a report, drops a torn last record and skips every path
+already reported, so a killed scan continues where it stopped. Paths are reported absolute, so a resumed scan
+matches them however the folder was named; file names that are not UTF-8 are written back as the bytes they
+were (surrogateescape); JSONL rows are ASCII JSON, CSV is RFC 4180 (CRLF) with spreadsheet-safe cells. A
+folder that cannot be listed gets an error row of its own.
 
 Example:
     >>> summary = scan_folder(Detector(), "photos/", "report.csv", recursive=True)
@@ -14,37 +16,27 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fakescope.runtime.detector import Detector
-from fakescope.runtime.errors import InvalidImageError, ReportError
-from fakescope.runtime.framing import Framed
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS
-from fakescope.runtime.results import faces_text, reasons_text
+from fakescope.runtime.report_file import REPORT_COLUMNS, REPORT_SUFFIXES, ReportFile, read_reported_paths
+from fakescope.runtime.scan_rows import Decoded, analyse, decode, error_row
 
-REPORT_COLUMNS = (
-    "path",
-    "verdict",
-    "reasons",
-    "label",
-    "prob_fake",
-    "threshold",
-    "width",
-    "height",
-    "format",
-    "faces",
-    "error",
-)
-REPORT_SUFFIXES = (".csv", ".jsonl")
-_TEXT = {"encoding": "utf-8", "errors": "surrogateescape", "newline": ""}
+__all__ = [
+    "REPORT_COLUMNS",
+    "REPORT_SUFFIXES",
+    "Listing",
+    "ScanSummary",
+    "find_image_files",
+    "read_reported_paths",
+    "scan_folder",
+]
 
 
 @dataclass(frozen=True)
@@ -56,26 +48,51 @@ class ScanSummary:
     resumed: int
     skipped_non_images: int
     report: Path
+    unreadable_folders: int = 0
 
 
-def find_image_files(folder: str | os.PathLike, recursive: bool = False) -> tuple[list[Path], int]:
-    """Files with an image extension under `folder` (absolute, sorted), and the count of other files left out.
+@dataclass
+class Listing:
+    """Image files under a folder (absolute, sorted), the count of other files, and folders that failed."""
+
+    images: list[Path] = field(default_factory=list)
+    others: int = 0
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"Listing({len(self.images)} images, {self.others} others, {len(self.unreadable)} unreadable)"
+
+
+def find_image_files(folder: str | os.PathLike, recursive: bool = False) -> Listing:
+    """List the files with an image extension under `folder`; a folder that cannot be listed is recorded.
 
     A broken link with an image name is listed too, so its report row says why it could not be read.
+    Links to folders are not followed.
+
+    Raises:
+        NotADirectoryError: `folder` is not a folder.
     """
     folder = Path(folder).absolute()
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder} is not a folder")
-    candidates = folder.rglob("*") if recursive else folder.glob("*")
-    images, others = [], 0
-    for path in candidates:
-        if path.is_dir():
-            continue
-        if path.suffix.lower() in SUPPORTED_EXTENSIONS:
-            images.append(path)
-        else:
-            others += 1
-    return sorted(images), others
+    listing, stack = Listing(), [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        if recursive and not entry.is_symlink():
+                            stack.append(current / entry.name)
+                    elif Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS:
+                        listing.images.append(current / entry.name)
+                    else:
+                        listing.others += 1
+        except OSError as err:
+            reason = f"{current.name or current}: cannot list the folder ({err.strerror or err})"
+            listing.unreadable.append((current, reason))
+    listing.images.sort()
+    return listing
 
 
 def scan_folder(
@@ -104,182 +121,60 @@ def scan_folder(
         on_start: called once with the number of files still to scan.
 
     Raises:
-        ReportError: `resume` was asked for a file that is not a fakescope report of this format.
+        ReportError: another scan is writing `report`, or `resume` was asked for a file that is not a
+            fakescope report of this format.
     """
     report = Path(report)
     if report.suffix.lower() not in REPORT_SUFFIXES:
         raise ValueError(f"report must end in .csv or .jsonl. Received: {report.name}")
     if batch_size < 1 or workers < 1:
         raise ValueError(f"`batch_size` and `workers` must be >= 1. Received: {batch_size}, {workers}")
-    paths, others = find_image_files(folder, recursive)
-    done = read_reported_paths(report) if resume else set()
-    todo = [p for p in paths if str(p) not in done]
-    if on_start:
-        on_start(len(todo))
-    writer = _ReportWriter(report, append=resume and _has_records(report))
-    analysed = rejected = 0
-    # One extra thread writes and fsyncs each batch, so the disk's latency overlaps decoding and inference.
-    with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as disk:
-        pending_write: Future[None] | None = None
-        for batch in _decoded_batches(pool, detector, todo, batch_size):
-            rows = _analyse(detector, batch)
+    with ReportFile(report, resume=resume) as writer:
+        listing = find_image_files(folder, recursive)
+        done = writer.reported
+        todo = [p for p in listing.images if str(p) not in done]
+        if on_start:
+            on_start(len(todo))
+        failed = [error_row(str(p), detector.threshold, why) for p, why in listing.unreadable]
+        failed = [row for row in failed if row["path"] not in done]
+        if failed:
+            writer.write(failed)
+        analysed = rejected = 0
+        # One extra thread writes and fsyncs each batch: the disk's latency overlaps decoding and inference.
+        with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=1) as disk:
+            pending_write: Future[None] | None = None
+            for batch in _decoded_batches(pool, detector, todo, batch_size):
+                rows = analyse(detector, batch)
+                if pending_write is not None:
+                    pending_write.result()
+                pending_write = disk.submit(writer.write, rows)
+                rejected += sum(1 for row in rows if row["error"])
+                analysed += sum(1 for row in rows if not row["error"])
+                if progress:
+                    progress(len(rows))
             if pending_write is not None:
                 pending_write.result()
-            pending_write = disk.submit(writer.write, rows)
-            rejected += sum(1 for row in rows if row["error"])
-            analysed += sum(1 for row in rows if not row["error"])
-            if progress:
-                progress(len(rows))
-        if pending_write is not None:
-            pending_write.result()
-    return ScanSummary(analysed, rejected, len(paths) - len(todo), others, report)
-
-
-def read_reported_paths(report: Path) -> set[str]:
-    """Paths already in a report; a torn last record from a killed run is then cut off the file.
-
-    Raises:
-        ReportError: the file cannot be read, or is not a fakescope report of the format its suffix names (it
-            is left as it was).
-    """
-    report = Path(report)
-    if not report.exists():
-        return set()
-    jsonl = report.suffix.lower() == ".jsonl"
-    try:
-        data = report.read_bytes()
-    except OSError as err:
-        raise ReportError(f"cannot read the report {report}: {err.strerror or err}") from None
-    complete = _complete_length(data, csv_quotes=not jsonl)
-    text = data[:complete].decode("utf-8-sig", "surrogateescape")
-    paths = _jsonl_paths(text, report) if jsonl else _csv_paths(text, report)
-    if complete < len(data):
-        with report.open("r+b") as handle:
-            handle.truncate(complete)
-    return paths
-
-
-def _jsonl_paths(text: str, report: Path) -> set[str]:
-    paths = set()
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line:
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            row = None
-        if not isinstance(row, dict) or not isinstance(row.get("path"), str):
-            raise ReportError(f"cannot resume: {report} is not a fakescope scan report (line {number})")
-        paths.add(row["path"])
-    return paths
-
-
-def _csv_paths(text: str, report: Path) -> set[str]:
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
-    if header is None:
-        return set()
-    if tuple(header) != REPORT_COLUMNS:
-        raise ReportError(f"cannot resume: {report} is not a fakescope scan report (its header differs)")
-    return {row[0] for row in rows if row}
-
-
-def _has_records(report: Path) -> bool:
-    return report.exists() and report.stat().st_size > 0
-
-
-def _complete_length(data: bytes, csv_quotes: bool) -> int:
-    """Bytes up to the end of the last whole record: a newline that, in CSV, is outside quotes."""
-    end = len(data)
-    while (cut := data.rfind(b"\n", 0, end)) >= 0:
-        if not csv_quotes or data.count(b'"', 0, cut) % 2 == 0:
-            return cut + 1
-        end = cut
-    return 0
-
-
-_Decoded = tuple[Path, Framed | None, str]
+    resumed = len(listing.images) - len(todo)
+    return ScanSummary(analysed, rejected, resumed, listing.others, report, len(listing.unreadable))
 
 
 def _decoded_batches(pool: ThreadPoolExecutor, detector: Detector, paths: list[Path], batch_size: int):
     """Batches of decoded images, decoding up to four batches ahead of the model."""
-    pending: deque[Future[_Decoded]] = deque()
+    pending: deque[Future[Decoded]] = deque()
     queue: Iterator[Path] = iter(paths)
     ahead = batch_size * 4
     for path in queue:
-        pending.append(pool.submit(_decode, detector, path))
+        pending.append(pool.submit(decode, detector, path))
         if len(pending) >= ahead:
             break
-    batch: list[_Decoded] = []
+    batch: list[Decoded] = []
     while pending:
         batch.append(pending.popleft().result())
         next_path = next(queue, None)
         if next_path is not None:
-            pending.append(pool.submit(_decode, detector, next_path))
+            pending.append(pool.submit(decode, detector, next_path))
         if len(batch) == batch_size:
             yield batch
             batch = []
     if batch:
         yield batch
-
-
-def _decode(detector: Detector, path: Path) -> _Decoded:
-    try:
-        return path, detector.prepare(path), ""
-    except InvalidImageError as err:
-        return path, None, str(err)
-    except Exception as err:  # never lose a row: anything unexpected is recorded, not raised
-        return path, None, f"{path.name}: unexpected error ({type(err).__name__}: {err})"
-
-
-def _analyse(detector: Detector, batch: list[_Decoded]) -> list[dict]:
-    framed = [item for _, item, _ in batch if item is not None]
-    verdicts = iter(detector.judge(framed, with_cam=False) if framed else [])
-    rows = []
-    for path, item, error in batch:
-        row = dict.fromkeys(REPORT_COLUMNS, "")
-        row.update(path=str(path), threshold=round(detector.threshold, 6), error=error)
-        if item is not None:
-            result = next(verdicts)
-            verdict = {key: value for key, value in result.as_row().items() if key in REPORT_COLUMNS}
-            row.update(
-                verdict,
-                path=str(path),
-                width=result.info.width,
-                height=result.info.height,
-                format=result.info.format,
-                faces=faces_text(verdict["faces"]),
-                reasons=reasons_text(verdict["reasons"]),
-            )
-        rows.append(row)
-    return rows
-
-
-class _ReportWriter:
-    """Appends whole batches of rows with one write + flush + fsync each."""
-
-    def __init__(self, path: Path, append: bool) -> None:
-        self.path = path
-        self.jsonl = path.suffix.lower() == ".jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not append:
-            header = (
-                "" if self.jsonl else self._csv_text([dict(zip(REPORT_COLUMNS, REPORT_COLUMNS, strict=True))])
-            )
-            self._append(header, mode="w")
-
-    def write(self, rows: list[dict]) -> None:
-        text = "".join(json.dumps(row) + "\n" for row in rows) if self.jsonl else self._csv_text(rows)
-        self._append(text, mode="a")
-
-    def _csv_text(self, rows: list[dict]) -> str:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, lineterminator="\r\n")
-        writer.writerows(rows)
-        return buffer.getvalue()
-
-    def _append(self, text: str, mode: str) -> None:
-        with self.path.open(mode, **_TEXT) as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())

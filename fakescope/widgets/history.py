@@ -20,12 +20,12 @@ import ipywidgets as ipw
 import traitlets
 
 from fakescope.runtime import Prediction, Rejected
+from fakescope.runtime.cells import spreadsheet_safe
 from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.widgets.markup import esc, pill_html, table_html
 
 REJECTED = "REJECTED"
 CSV_COLUMNS = ("time", "name", "verdict", "prob_fake", "threshold", "model", "error")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class HistoryTable(ipw.VBox):
                 e.model,
                 e.error,
             )
-            writer.writerow([_defuse(cell) for cell in row])
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
         return buffer.getvalue()
 
     def _render(self, _change: dict | None = None) -> None:
@@ -116,7 +116,3 @@ class HistoryTable(ipw.VBox):
             f'<a class="fs-download" download="fakescope-history.csv" href="{esc(href)}">'
             f"Download CSV ({len(self.entries)} rows)</a>"
         )
-
-
-def _defuse(cell: str) -> str:
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell

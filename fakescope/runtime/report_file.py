@@ -1,0 +1,215 @@
+"""A scan report held open under an exclusive lock: what it already holds, and appends of whole batches.
+
+Resuming never modifies a file before proving it is one of fakescope's reports: a CSV must start with the
+exact header (a UTF-8 byte order mark allowed) and every record must have one cell per column; a JSONL report
+must hold one JSON object with the report's keys per line. Only then is a torn last record (a killed run's
+partial write, at most one record's worth of cells) cut off. Anything else is refused, the file left byte for
+byte as it was. Checking is one linear pass over the file.
+
+Example:
+    >>> with ReportFile("report.csv", resume=True) as report:
+    ...     len(report.reported)
+    ...     report.write([row])
+    1000
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import stat
+from pathlib import Path
+
+from fakescope.runtime.cells import spreadsheet_safe
+from fakescope.runtime.errors import ReportError
+from fakescope.runtime.report_lock import hold_exclusive
+
+REPORT_COLUMNS = (
+    "path",
+    "verdict",
+    "reasons",
+    "label",
+    "prob_fake",
+    "threshold",
+    "width",
+    "height",
+    "format",
+    "faces",
+    "error",
+)
+REPORT_SUFFIXES = (".csv", ".jsonl")
+MAX_CELL_CHARS = 65536
+"""The longest cell a report of ours holds (a path is at most 4096 bytes; quoting or escaping grows it)."""
+
+_BOM = b"\xef\xbb\xbf"
+_CSV_HEADER = ",".join(REPORT_COLUMNS).encode()
+_JSONL_START = b'{"path": '
+_ENCODING = {"encoding": "utf-8", "errors": "surrogateescape"}
+
+
+class ReportFile:
+    """`path` opened for appending and locked against other scans; `reported` holds the paths already in it.
+
+    Args:
+        path: a .csv or .jsonl report (created when missing).
+        resume: keep what the file holds (after proving it is a report); otherwise it is emptied.
+
+    Raises:
+        ReportError: another scan holds the report, or `resume` found a file that is not a fakescope report
+            of this format (it is left unchanged).
+        OSError: the file cannot be opened or written.
+    """
+
+    def __init__(self, path: str | os.PathLike, resume: bool) -> None:
+        self.path = Path(path)
+        self.jsonl = self.path.suffix.lower() == ".jsonl"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+                raise ReportError(f"{self.path} is not a regular file")
+            hold_exclusive(self._fd, self.path)
+            self.reported = self._take_over() if resume else set()
+            if not resume or os.fstat(self._fd).st_size == 0:
+                os.ftruncate(self._fd, 0)
+                if not self.jsonl:
+                    self._append(_csv_text([REPORT_COLUMNS]))
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def __enter__(self) -> ReportFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ReportFile({str(self.path)!r}, {len(self.reported)} paths reported)"
+
+    def write(self, rows: list[dict]) -> None:
+        """Append whole rows with one write, then flush them to disk (CSV cells are spreadsheet-safe)."""
+        if self.jsonl:
+            self._append("".join(json.dumps(row) + "\n" for row in rows))
+        else:
+            self._append(_csv_text([[spreadsheet_safe(row[c]) for c in REPORT_COLUMNS] for row in rows]))
+
+    def close(self) -> None:
+        """Release the lock and the file."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def _append(self, text: str) -> None:
+        data = memoryview(text.encode(**_ENCODING))
+        while data:
+            data = data[os.write(self._fd, data) :]
+        os.fsync(self._fd)
+
+    def _take_over(self) -> set[str]:
+        data = _read_all(self._fd, self.path)
+        complete, paths = _jsonl_report(data, self.path) if self.jsonl else _csv_report(data, self.path)
+        if complete < len(data):
+            os.ftruncate(self._fd, complete)
+        return paths
+
+
+def read_reported_paths(report: str | os.PathLike) -> set[str]:
+    """Paths already in a report (none when it does not exist); a torn last record is then cut off the file.
+
+    Raises:
+        ReportError: the file is locked by a running scan, cannot be read, or is not a fakescope report of the
+            format its suffix names (it is left as it was).
+    """
+    if not Path(report).exists():
+        return set()
+    try:
+        with ReportFile(report, resume=True) as opened:
+            return opened.reported
+    except OSError as err:
+        raise ReportError(f"cannot read the report {report}: {err.strerror or err}") from None
+
+
+def _csv_text(rows) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _read_all(fd: int, path: Path) -> bytes:
+    chunks, offset = [], 0
+    try:
+        while chunk := os.pread(fd, 1 << 24, offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+    except OSError as err:
+        raise ReportError(f"cannot read the report {path}: {err.strerror or err}") from None
+    return b"".join(chunks)
+
+
+def _not_ours(path: Path, why: str) -> ReportError:
+    return ReportError(f"cannot resume: {path} is not a fakescope scan report ({why}); left unchanged")
+
+
+def _csv_report(data: bytes, path: Path) -> tuple[int, set[str]]:
+    """(bytes to keep, reported paths) of a CSV report, or ReportError for anything not proven ours."""
+    start = len(_BOM) if data.startswith(_BOM) else 0
+    body = data[start:]
+    if _CSV_HEADER.startswith(body) or (_CSV_HEADER + b"\r").startswith(body):
+        return 0, set()  # empty, or a header torn while it was written: rewritten whole
+    if not (body.startswith(_CSV_HEADER + b"\r\n") or body.startswith(_CSV_HEADER + b"\n")):
+        raise _not_ours(path, "its header differs")
+    first = start + body.index(b"\n") + 1
+    complete = _complete_csv_length(data, first)
+    records = _csv_records(data[first:complete], path)
+    tail = _csv_records(data[complete:], path, torn=True)
+    if len(tail) > 1 or (tail and len(tail[0]) > len(REPORT_COLUMNS)):
+        raise _not_ours(path, "its last record is not a torn row")
+    return complete, {row[0] for row in records}
+
+
+def _complete_csv_length(data: bytes, start: int) -> int:
+    """Bytes up to the last newline outside quotes: one pass, counting quotes between newlines."""
+    complete, quotes, position = start, 0, start
+    while (newline := data.find(b"\n", position)) >= 0:
+        quotes += data.count(b'"', position, newline)
+        position = newline + 1
+        if quotes % 2 == 0:
+            complete = position
+    return complete
+
+
+def _csv_records(data: bytes, path: Path, torn: bool = False) -> list[list[str]]:
+    text = data.decode(**_ENCODING)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:
+        raise _not_ours(path, f"unreadable CSV: {err}") from None
+    for number, record in enumerate(records, 2):
+        if max(map(len, record), default=0) > MAX_CELL_CHARS:
+            raise _not_ours(path, "a cell is longer than any report cell")
+        if not torn and len(record) != len(REPORT_COLUMNS):
+            raise _not_ours(path, f"record {number} has {len(record)} cells, not {len(REPORT_COLUMNS)}")
+    return records
+
+
+def _jsonl_report(data: bytes, path: Path) -> tuple[int, set[str]]:
+    """(bytes to keep, reported paths) of a JSONL report, or ReportError for anything not proven ours."""
+    complete = data.rfind(b"\n") + 1
+    tail = data[complete:]
+    if not tail.startswith(_JSONL_START[: len(tail)]) or len(tail) > len(REPORT_COLUMNS) * MAX_CELL_CHARS:
+        raise _not_ours(path, "its last line is not a torn row")
+    paths = set()
+    for number, line in enumerate(data[:complete].split(b"\n"), 1):
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if not isinstance(row, dict) or tuple(row) != REPORT_COLUMNS or not isinstance(row["path"], str):
+            raise _not_ours(path, f"line {number}")
+        paths.add(row["path"])
+    return complete, paths

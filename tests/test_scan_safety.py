@@ -1,0 +1,204 @@
+"""A scan never damages a file that is not its report, never shares a report with another scan, never skips a
+folder in silence, and never writes a CSV cell that a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from image_factory import encode, fakescope_command, random_rgb
+
+from fakescope.runtime import Detector
+from fakescope.runtime.cells import FORMULA_START
+from fakescope.runtime.errors import ReportError
+from fakescope.runtime.report_file import REPORT_COLUMNS, read_reported_paths
+from fakescope.runtime.scan import scan_folder
+
+FAKESCOPE = fakescope_command()
+HEADER = ",".join(REPORT_COLUMNS) + "\r\n"
+LINES = 200_000
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    for i in range(6):
+        (root / f"{i}.png").write_bytes(encode(random_rgb(40, 40, seed=i), "PNG"))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("notes.csv", b"notes"),  # no newline at all
+        ("notes.csv", b'title,"unclosed\nsecond line\nthird line\n'),  # odd number of quotes on line 1
+        ("notes.csv", b'"a\n' + b"x,y\n" * 1000),
+        ("notes.csv", HEADER.encode() + b"/a.png,REAL\r\n"),  # our header, then a record that is not a row
+        ("notes.csv", HEADER.encode() + b'"/a.png\n' + b"more\n" * LINES),  # an unbalanced quote, 200k lines
+        ("notes.jsonl", b"notes"),
+        ("notes.jsonl", b'{"path": "/a.png", "label": "REAL"}\n'),  # not the report's keys
+    ],
+)
+def test_resuming_into_a_file_that_is_not_a_report_leaves_it_byte_for_byte(
+    tiny_model_path, folder, tmp_path, name, content
+):
+    report = tmp_path / name
+    report.write_bytes(content)
+    with pytest.raises(ReportError, match="is not a fakescope scan report"):
+        scan_folder(Detector(tiny_model_path), folder, report, resume=True)
+    assert report.read_bytes() == content
+
+
+def test_the_cli_refuses_a_foreign_file_in_one_line_and_leaves_it(tiny_model_path, folder, tmp_path):
+    report = tmp_path / "notes.csv"
+    report.write_bytes(b"notes")
+    out = subprocess.run(
+        [*FAKESCOPE, "scan", str(folder), "--model", str(tiny_model_path), "--out", str(report), "--resume"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 1 and report.read_bytes() == b"notes"
+    (line,) = [line for line in out.stderr.splitlines() if line.startswith("Error")]
+    assert "is not a fakescope scan report" in line and "Traceback" not in out.stderr
+
+
+def test_a_200k_row_report_resumes_with_only_its_torn_row_cut(tmp_path):
+    report = tmp_path / "big.csv"
+    rows = "".join(f"/data/{i:06d}.png,REAL,,REAL,0.1,0.5,64,64,PNG,,\r\n" for i in range(LINES))
+    assert rows.count(",") == LINES * (len(REPORT_COLUMNS) - 1)
+    torn = '"/data/odd\nname.png",FA'  # killed inside a row whose quoted name holds a newline
+    report.write_bytes((HEADER + rows + torn).encode())
+    paths = read_reported_paths(report)
+    assert len(paths) == LINES and "/data/199999.png" in paths
+    assert report.read_bytes() == (HEADER + rows).encode()
+
+
+def test_a_second_scan_of_the_same_report_is_refused_while_the_first_runs(tiny_model_path, folder, tmp_path):
+    report = tmp_path / "r.csv"
+    first = subprocess.Popen(
+        [sys.executable, "-c", _PAUSED_SCAN, str(tiny_model_path), str(folder), str(report)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert first.stdout.readline().strip() == "first batch written"
+        for resume in ([], ["--resume"]):
+            second = subprocess.run(
+                [
+                    *FAKESCOPE,
+                    "scan",
+                    str(folder),
+                    "--model",
+                    str(tiny_model_path),
+                    "--out",
+                    str(report),
+                    *resume,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert second.returncode == 1, second.stderr
+            busy = "is being written by another scan: wait for it to end or choose another report"
+            assert second.stderr.strip() == f"Error: {report} {busy}"
+        first.communicate("go on\n", timeout=120)
+    finally:
+        first.kill()
+    assert first.returncode == 0
+    rows = list(csv.DictReader(report.open(newline="")))
+    assert sorted(r["path"] for r in rows) == sorted(str(p) for p in folder.iterdir())
+
+
+_PAUSED_SCAN = """
+import sys
+from fakescope.runtime import Detector
+from fakescope.runtime.scan import scan_folder
+
+paused = []
+def pause(count):
+    if not paused:
+        paused.append(count)
+        print("first batch written", flush=True)
+        sys.stdin.readline()
+
+scan_folder(Detector(sys.argv[1]), sys.argv[2], sys.argv[3], batch_size=2, progress=pause)
+"""
+
+
+def test_a_folder_that_cannot_be_listed_gets_an_error_row_and_exit_2(tiny_model_path):
+    """Root reads a mode-000 folder, so as root the scan runs as `nobody` (util-linux `setpriv`)."""
+    as_nobody = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root, where mode 000 does not stop a listing, and setpriv is missing")
+        as_nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
+    base = Path(tempfile.mkdtemp(prefix="fakescope-unreadable-"))
+    photos = base / "photos"
+    try:
+        base.chmod(0o777)
+        (photos / "locked").mkdir(parents=True)
+        (photos / "a.png").write_bytes(encode(random_rgb(40, 40), "PNG"))
+        (photos / "locked" / "b.png").write_bytes(encode(random_rgb(40, 40), "PNG"))
+        model = Path(shutil.copy(tiny_model_path, base / "tiny.onnx"))
+        for path in (photos, model):
+            path.chmod(0o755)
+        (photos / "locked").chmod(0)
+        report = base / "r.csv"
+        env = {**os.environ, "HOME": str(base), "PYTHONPATH": str(Path(__file__).parents[1])}
+        command = [*FAKESCOPE, "scan", str(photos), "-r", "--model", str(model), "--out", str(report)]
+        out = subprocess.run(
+            [*as_nobody, *command], capture_output=True, text=True, timeout=120, env=env, cwd=base
+        )
+        assert out.returncode == 2, out.stderr
+        rows = {r["path"]: r for r in csv.DictReader(report.open(newline=""))}
+        assert set(rows) == {str(photos / "a.png"), str(photos / "locked")}
+        assert rows[str(photos / "locked")]["error"] == "locked: cannot list the folder (Permission denied)"
+        assert "1 folder(s) could not be listed" in out.stderr
+    finally:
+        (photos / "locked").chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_report_cells_that_would_be_formulas_are_defused(tiny_model_path, tmp_path):
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    names = ["=HYPERLINK(1).png", "+1.png", "-x.png", "@SUM(A1).png"]
+    for name in names:
+        (folder / name).write_bytes(b"not an image")
+    (folder / "=ok.png").write_bytes(encode(random_rgb(40, 40), "PNG"))
+    detector = Detector(tiny_model_path)
+    scan_folder(detector, folder, tmp_path / "r.csv")
+    scan_folder(detector, folder, tmp_path / "r.jsonl")
+    raw = {row["path"]: row for row in map(json.loads, (tmp_path / "r.jsonl").read_text().splitlines())}
+    cells = list(csv.reader((tmp_path / "r.csv").open(newline="")))
+    assert len(cells) == len(names) + 2
+    assert not [cell for row in cells for cell in row if cell.startswith(FORMULA_START)]
+    defused = {row[0]: row[-1] for row in cells[1:]}
+    for name in names:
+        error = raw[str(folder / name)]["error"]
+        assert error.startswith(name) and defused[str(folder / name)] == "'" + error
+    assert scan_folder(detector, folder, tmp_path / "r.csv", resume=True).resumed == len(names) + 1
+
+
+def test_predict_csv_defuses_formula_names(tiny_model_path, tmp_path):
+    (tmp_path / "=cmd.png").write_bytes(encode(random_rgb(40, 40), "PNG"))
+    out = subprocess.run(
+        [*FAKESCOPE, "predict", "=cmd.png", "--model", str(tiny_model_path), "--format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    (row,) = list(csv.DictReader(out.stdout.splitlines()))
+    assert row["path"] == "'=cmd.png"
