@@ -1,0 +1,276 @@
+"""Open a video with PyAV, learn what it is from its headers, and refuse it early with a one-line reason.
+
+Only local files and in-memory bytes are read here (never a URL), and only the demuxers in `VIDEO_FORMATS`
+may open them, so a playlist or a still image is refused before FFmpeg follows or decodes anything.
+
+Example:
+    >>> with open_video("clip.mp4") as video:
+    ...     video.info.width, video.info.height, round(video.info.duration_s, 2), video.info.codec
+    (1920, 1080, 10.0, 'h264')
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from fakescope.video._av import require_av
+from fakescope.video.errors import (
+    AudioOnlyError,
+    CorruptVideoError,
+    InvalidVideoError,
+    NotAVideoError,
+    NoVideoStreamError,
+    UnsupportedCodecError,
+    VideoTooLargeError,
+)
+from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
+
+VideoSource = str | os.PathLike | bytes | bytearray | BinaryIO
+
+VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".flv", ".y4m")
+VIDEO_FORMATS = (
+    "mov,mp4,m4a,3gp,3g2,mj2",
+    "matroska,webm",
+    "avi",
+    "mpeg",
+    "mpegts",
+    "flv",
+    "ogg",
+    "asf",
+    "ivf",
+    "h264",
+    "hevc",
+    "yuv4mpegpipe",
+)
+"""FFmpeg demuxers allowed to open a file (passed as `format_whitelist`)."""
+
+_CONTAINER_MAGIC = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"), (0, b"RIFF"), (0, b"OggS"), (0, b"FLV"))
+_IMAGE_MAGIC = (
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the headers say about a video. `width` and `height` are as displayed: after `rotation`, the
+    counter-clockwise display rotation in degrees that the frames carry (known once one is decoded)."""
+
+    name: str | None
+    width: int
+    height: int
+    rotation: int
+    duration_s: float
+    fps: float | None
+    codec: str
+    container: str
+    file_size: int | None
+
+    def rotated(self, rotation: int) -> VideoInfo:
+        """The same facts for frames displayed rotated by `rotation` degrees (from the coded orientation)."""
+        if rotation == self.rotation:
+            return self
+        swap = (rotation - self.rotation) % 180 != 0
+        width, height = (self.height, self.width) if swap else (self.width, self.height)
+        return replace(self, width=width, height=height, rotation=rotation)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "width": self.width,
+            "height": self.height,
+            "rotation": self.rotation,
+            "duration_s": round(self.duration_s, 3),
+            "fps": round(self.fps, 3) if self.fps else None,
+            "codec": self.codec,
+            "container": self.container,
+            "file_size": self.file_size,
+        }
+
+
+class OpenVideo:
+    """An open container, its video stream and its facts; use as a context manager (`open_video`)."""
+
+    def __init__(self, container, stream, info: VideoInfo, keyframes: np.ndarray, start: float) -> None:
+        self.container, self.stream, self.info = container, stream, info
+        self.keyframes = keyframes
+        """Keyframe times in seconds from the start, as the container's index lists them (may be empty)."""
+        self.start = start
+        """The stream's first timestamp in seconds: frame times are reported relative to it."""
+
+    def __enter__(self) -> OpenVideo:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.container.close()
+
+    def __repr__(self) -> str:
+        i = self.info
+        return f"OpenVideo({i.name!r} {i.width}x{i.height} {i.duration_s:.2f}s {i.codec})"
+
+
+def open_video(
+    source: VideoSource, limits: VideoLimits = DEFAULT_VIDEO_LIMITS, name: str | None = None
+) -> OpenVideo:
+    """Open a local video file (or bytes), check it against `limits` from its headers, and return it open.
+
+    Args:
+        source: a path, bytes or a binary file object.
+        limits: bounds checked before decoding. Defaults to `DEFAULT_VIDEO_LIMITS`.
+        name: display name used in messages. Defaults to the file name of a path.
+
+    Raises:
+        InvalidVideoError: or its subclasses NotAVideoError, NoVideoStreamError, AudioOnlyError,
+            CorruptVideoError, UnsupportedCodecError, VideoTooLargeError.
+    """
+    av = require_av()
+    handle, name, size = _open_handle(source, limits, name)
+    head = handle.read(16)
+    handle.seek(0)
+    for magic, kind in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            handle.close()
+            raise NotAVideoError(f"{_label(name)}: a {kind} image, not a video")
+    try:
+        container = av.open(handle, options={"format_whitelist": ",".join(VIDEO_FORMATS)})
+    except av.error.ArgumentError:
+        handle.close()
+        raise NotAVideoError(f"{_label(name)}: not a video format fakescope reads") from None
+    except av.error.FFmpegError as err:
+        handle.close()
+        if any(head[at : at + len(magic)] == magic for at, magic in _CONTAINER_MAGIC):
+            raise CorruptVideoError(f"{_label(name)}: corrupt or truncated video ({_short(err)})") from None
+        raise NotAVideoError(f"{_label(name)}: not a video file (MP4, MOV, MKV, WebM, AVI, ...)") from None
+    try:
+        return _checked(container, name, size, limits)
+    except BaseException:
+        container.close()
+        raise
+
+
+def _checked(container, name: str | None, size: int | None, limits: VideoLimits) -> OpenVideo:
+    if not container.streams.video:
+        if container.streams.audio:
+            raise AudioOnlyError(f"{_label(name)}: audio only, no video stream")
+        raise NoVideoStreamError(f"{_label(name)}: no video stream")
+    stream = container.streams.video[0]
+    context = stream.codec_context
+    if context is None:
+        raise UnsupportedCodecError(f"{_label(name)}: its video codec has no decoder in this FFmpeg build")
+    width, height = int(context.width or 0), int(context.height or 0)
+    if width * height > limits.max_pixels:
+        raise VideoTooLargeError(
+            f"{_label(name)}: declared {width}x{height} is over the limit of {limits.max_pixels:,} pixels"
+        )
+    if width < 1 or height < 1:
+        raise CorruptVideoError(f"{_label(name)}: the video stream declares no frame size")
+    start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    duration = _duration(container, stream)
+    if duration > limits.max_duration_s:
+        raise VideoTooLargeError(
+            f"{_label(name)}: {duration:.0f} s long, over the limit of {limits.max_duration_s:.0f} s"
+        )
+    rate = stream.average_rate or stream.guessed_rate
+    info = VideoInfo(
+        name=name,
+        width=width,
+        height=height,
+        rotation=0,
+        duration_s=duration,
+        fps=float(rate) if rate else None,
+        codec=context.name,
+        container=container.format.name.split(",")[0],
+        file_size=size,
+    )
+    stream.thread_type = "AUTO"
+    return OpenVideo(container, stream, info, _keyframes(stream, start), start)
+
+
+def _duration(container, stream) -> float:
+    if stream.duration:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000
+    return 0.0
+
+
+def _keyframes(stream, start: float) -> np.ndarray:
+    entries = stream.index_entries or ()
+    times = [float(e.timestamp * stream.time_base) - start for e in entries if e.is_keyframe]
+    return np.unique(np.maximum(np.asarray(times, np.float64), 0.0))
+
+
+def _open_handle(
+    source: VideoSource, limits: VideoLimits, name: str | None
+) -> tuple[BinaryIO, str | None, int]:
+    if isinstance(source, (bytes, bytearray)):
+        if len(source) > limits.max_file_bytes:
+            raise VideoTooLargeError(_too_big(name, len(source), limits))
+        return io.BytesIO(bytes(source)), name, len(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = name or path.name
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                raise InvalidVideoError(f"{_label(name)}: not a file")
+            if size > limits.max_file_bytes:
+                raise VideoTooLargeError(_too_big(name, size, limits))
+            return path.open("rb"), name, size
+        except OSError as err:
+            raise InvalidVideoError(f"{_label(name)}: cannot read ({err.strerror or err})") from None
+    if hasattr(source, "read") and hasattr(source, "seek"):
+        raw = getattr(source, "name", None)
+        name = name or (Path(raw).name if isinstance(raw, str) else None)
+        here = source.tell()
+        size = source.seek(0, io.SEEK_END) - here
+        source.seek(here)
+        if size > limits.max_file_bytes:
+            raise VideoTooLargeError(_too_big(name, size, limits))
+        return source, name, size
+    raise TypeError(f"`source` must be a path, bytes or a binary file. Received: {type(source).__name__}")
+
+
+def _label(name: str | None) -> str:
+    return name if name else "video"
+
+
+def _too_big(name: str | None, size: int, limits: VideoLimits) -> str:
+    return f"{_label(name)}: {size / 1e6:.1f} MB is over the {limits.max_file_bytes / 1e6:.0f} MB limit"
+
+
+def _short(err: Exception) -> str:
+    text = getattr(err, "strerror", None) or str(err)
+    return str(text).strip().splitlines()[0][:160] if str(text).strip() else type(err).__name__
+
+
+def looks_like_video(path: str | os.PathLike) -> bool:
+    """Whether a file should be read as a video: by its first bytes when they name a format, else its suffix.
+
+    A JPEG named `.mp4` is an image and an MP4 named `.jpg` a video; an unreadable or unknown file counts as a
+    video only when its name says so.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        head = b""
+    if any(head.startswith(magic) for magic, _ in _IMAGE_MAGIC) or head[8:12] == b"WEBP":
+        return False
+    if any(head[at : at + len(magic)] == magic for at, magic in _CONTAINER_MAGIC):
+        return True
+    return path.suffix.lower() in VIDEO_EXTENSIONS

@@ -1,0 +1,176 @@
+"""Decode the planned frames of an open video, one at a time: a generator, so memory stays bounded.
+
+Each yielded frame is the one displayed at its sample's time (the last frame whose timestamp is not after
+it: variable frame rates are followed by timestamps, never by frame counts), turned upright by the rotation
+the frame carries, converted to RGB and scaled so its longer side is at most `max_side` (face search sees a
+128 px letterbox anyway). Frames in between are decoded but never converted or kept.
+
+Example:
+    >>> with open_video("clip.mp4") as video:
+    ...     reads = plan_reads(evenly_spaced(video.info.duration_s, 8), video.keyframes, 1 / 30)
+    ...     [round(frame.time, 2) for frame in read_frames(video, reads)]
+    [0.6, 1.87, 3.13, 4.37, 5.63, 6.87, 8.13, 9.37]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fakescope.video._av import require_av
+from fakescope.video.container import OpenVideo
+from fakescope.video.errors import VideoTooLargeError
+from fakescope.video.sampler import Read
+
+TIME_EPSILON = 1e-6
+"""Seconds of slack when comparing a frame's timestamp with a sample's time (both are rounded floats)."""
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """A sampled frame: RGB uint8 `pixels` upright, scaled; `size` is its full displayed (width, height)."""
+
+    index: int
+    time: float
+    size: tuple[int, int]
+    rotation: int
+    pixels: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass
+class DecodeStats:
+    """What reading cost: frames decoded, seeks made, packets that failed to decode, whether data ran out."""
+
+    decoded: int = 0
+    seeks: int = 0
+    errors: int = 0
+    ended_early: bool = False
+
+
+def read_frames(
+    video: OpenVideo,
+    reads: tuple[Read, ...],
+    *,
+    keyframes_only: bool = False,
+    max_side: int = 1024,
+    max_decoded: int = 20_000,
+    stats: DecodeStats | None = None,
+) -> Iterator[VideoFrame]:
+    """Yield the frame shown at each read's time (a frame shown at several is yielded once).
+
+    Args:
+        video: an open video (`open_video`).
+        reads: the plan (`plan_reads` or `keyframe_reads`), ascending in time.
+        keyframes_only: decode keyframes only and take the first after each seek. Defaults to False.
+        max_side: longer side of the yielded pixels at most. Defaults to 1024.
+        max_decoded: decoding more frames than this raises `VideoTooLargeError`. Defaults to 20000.
+        stats: filled in while reading. Defaults to a private one.
+    """
+    stats = stats if stats is not None else DecodeStats()
+    reader = _Reader(video, stats, max_decoded)
+    if keyframes_only:
+        video.stream.codec_context.skip_frame = "NONKEY"
+    last_pts = None
+    for index, read in enumerate(reads):
+        chosen = reader.first_after_seek(read.time) if keyframes_only else reader.shown_at(read)
+        if chosen is None:
+            break
+        if chosen.pts is not None and chosen.pts == last_pts:
+            continue
+        last_pts = chosen.pts
+        yield _converted(chosen, index, reader.time_of(chosen), max_side)
+
+
+class _Reader:
+    """Decoding state: where the decoder is, the last frame decoded, and one frame read past a target."""
+
+    def __init__(self, video: OpenVideo, stats: DecodeStats, max_decoded: int) -> None:
+        self.av = require_av()
+        self.video, self.stats, self.max_decoded = video, stats, max_decoded
+        self.stream = video.stream
+        self.source: Iterator | None = None
+        self.previous = self.held = None
+        self.can_seek = True
+        self.last_time = 0.0
+
+    def time_of(self, frame) -> float:
+        if frame.pts is None:
+            return self.last_time
+        return float(frame.pts * self.stream.time_base) - self.video.start
+
+    def shown_at(self, read: Read):
+        if self.source is None or (read.seek and self.can_seek):
+            self._restart(read.time if read.seek else None)
+        while True:
+            frame, self.held = (self.held, None) if self.held is not None else (self._next(), None)
+            if frame is None:
+                return self.previous
+            if self.time_of(frame) > read.time + TIME_EPSILON:
+                self.held = frame
+                return self.previous if self.previous is not None else frame
+            self.previous = frame
+
+    def first_after_seek(self, time: float):
+        self._restart(time if self.can_seek else None)
+        return self._next()
+
+    def _restart(self, time: float | None) -> None:
+        if time is not None:
+            try:
+                offset = int((time + self.video.start) / self.stream.time_base)
+                self.video.container.seek(offset, stream=self.stream, backward=True, any_frame=False)
+                self.stats.seeks += 1
+            except self.av.error.FFmpegError:
+                self.can_seek = False
+                if self.source is not None:
+                    return
+        self.source = self._decoded()
+        self.previous = self.held = None
+
+    def _next(self):
+        frame = next(self.source, None)
+        if frame is not None:
+            self.stats.decoded += 1
+            self.last_time = self.time_of(frame)
+            if self.stats.decoded > self.max_decoded:
+                raise VideoTooLargeError(
+                    f"{self.video.info.name or 'video'}: decoding stopped at the limit of "
+                    f"{self.max_decoded} frames"
+                )
+        return frame
+
+    def _decoded(self) -> Iterator:
+        error = self.av.error.FFmpegError
+        packets = self.video.container.demux(self.stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except error:
+                self.stats.ended_early = True
+                return
+            try:
+                yield from packet.decode()
+            except error:
+                self.stats.errors += 1
+
+
+def _converted(frame, index: int, time: float, max_side: int) -> VideoFrame:
+    width, height = frame.width, frame.height
+    scale = min(1.0, max_side / max(width, height))
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if target == (width, height):
+        pixels = frame.to_ndarray(format="rgb24")
+    else:
+        pixels = frame.reformat(
+            width=target[0], height=target[1], format="rgb24", interpolation="AREA"
+        ).to_ndarray()
+    rotation = int(frame.rotation or 0) % 360
+    if rotation:
+        pixels = np.rot90(pixels, k=rotation // 90)
+        if rotation % 180:
+            width, height = height, width
+    return VideoFrame(index, time, (width, height), rotation, np.ascontiguousarray(pixels))

@@ -1,0 +1,192 @@
+"""What video analysis returns: per-face tracks, the per-frame timeline and one verdict per clip.
+
+Example:
+    >>> result = predict_video(Detector(), "clip.mp4")
+    >>> result
+    VideoPrediction(FAKE, p_fake=0.97, 'clip.mp4' 1280x720 10.00s, 2 tracks, 32 frames)
+    >>> [(track.id, track.label, round(track.score, 2)) for track in result.tracks]
+    [(0, 'REAL', 0.12), (1, 'FAKE', 0.97)]
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fakescope.runtime.heatmap import overlay, place_cams
+from fakescope.runtime.results import FaceVerdict
+from fakescope.runtime.spec import CLASS_NAMES
+from fakescope.video.container import VideoInfo
+
+UNSURE = "UNSURE"
+VERDICTS = (*CLASS_NAMES, UNSURE)
+
+
+@dataclass(frozen=True)
+class Track:
+    """One face followed across sampled frames: its frames' times (s), boxes (displayed pixels) and P(fake).
+
+    `score` is the track's P(fake) by the `aggregation` rule; `thumbnail` is the model's view of the face in
+    its most fake frame.
+    """
+
+    id: int
+    times: tuple[float, ...]
+    boxes: tuple[tuple[int, int, int, int], ...]
+    scores: tuple[float, ...]
+    score: float
+    threshold: float
+    aggregation: str
+    thumbnail: np.ndarray = field(repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return CLASS_NAMES[1] if self.score >= self.threshold else CLASS_NAMES[0]
+
+    @property
+    def fake_fraction(self) -> float:
+        """Share of the track's frames at or above the threshold."""
+        return float(np.mean(np.asarray(self.scores) >= self.threshold))
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "score": round(self.score, 6),
+            "aggregation": self.aggregation,
+            "times": [round(t, 4) for t in self.times],
+            "boxes": [list(box) for box in self.boxes],
+            "scores": [round(s, 6) for s in self.scores],
+        }
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """One sampled frame: its time (s), how many faces were found, and its P(fake) (the most fake face's)."""
+
+    time: float
+    faces: int
+    prob_fake: float
+
+    def as_dict(self) -> dict:
+        return {"time": round(self.time, 4), "faces": self.faces, "prob_fake": round(self.prob_fake, 6)}
+
+
+@dataclass(frozen=True)
+class MostFakeFrame:
+    """The sampled frame holding the most fake face of the deciding track, with that face's verdict and CAM.
+
+    `picture` is the frame as analysed (upright, scaled to at most `VideoLimits.analysis_side`); the face's
+    box and transform are in the full displayed frame's pixels, `size`.
+    """
+
+    time: float
+    track: int
+    size: tuple[int, int]
+    face: FaceVerdict = field(compare=False)
+    picture: np.ndarray = field(repr=False, compare=False)
+
+    def overlay(self, alpha: float = 0.45) -> np.ndarray:
+        """The face's Grad-CAM drawn where it lies in `picture`, blended over it: uint8 (H, W, 3)."""
+        height, width = self.picture.shape[:2]
+        cam = place_cams([self.face.cam], [self.face.transform], (width, height), width / self.size[0])
+        return overlay(self.picture, cam, alpha)
+
+
+@dataclass(frozen=True)
+class VideoTimings:
+    """Milliseconds spent: opening and planning, decoding and converting frames, the models, in all."""
+
+    open_ms: float
+    decode_ms: float
+    analysis_ms: float
+    total_ms: float
+
+
+@dataclass(frozen=True)
+class VideoPrediction:
+    """The verdict on one clip: the most fake track decides.
+
+    `verdict` is "REAL" or "FAKE" (the deciding track's score against the threshold) or "UNSURE" with
+    `reasons` (no face in any sampled frame, a track that disagrees with itself). `prob_fake` is the deciding
+    track's score (without any face: the mean P(fake) of the frames' centre crops). `timeline` has one point
+    per sampled frame; `frames` holds the analysed pictures only when asked for (`keep_frames`).
+    """
+
+    verdict: str
+    reasons: tuple[str, ...]
+    prob_fake: float
+    threshold: float
+    info: VideoInfo
+    tracks: tuple[Track, ...]
+    timeline: tuple[TimelinePoint, ...]
+    most_fake: MostFakeFrame | None
+    timings: VideoTimings
+    frames_decoded: int
+    sampling: str
+    frames: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """The plain decision at the threshold, whatever the checks say."""
+        return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
+
+    @property
+    def track(self) -> Track | None:
+        """The deciding (most fake) track, or None when no face was found."""
+        return max(self.tracks, key=lambda t: t.score) if self.tracks else None
+
+    def __repr__(self) -> str:
+        head = f"{self.verdict}: {self.reasons[0]}" if self.reasons else self.verdict
+        i = self.info
+        return (
+            f"VideoPrediction({head}, p_fake={self.prob_fake:.2f}, {i.name!r} {i.width}x{i.height} "
+            f"{i.duration_s:.2f}s, {len(self.tracks)} tracks, {len(self.timeline)} frames)"
+        )
+
+    def _repr_html_(self) -> str:
+        colour = {"FAKE": "#c0392b", "REAL": "#1e8449"}.get(self.verdict, "#b9770e")
+        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons)
+        rows = "".join(
+            f"<tr><td>track {t.id}</td><td>{t.label}</td><td>{t.score:.3f}</td><td>{len(t.times)}</td></tr>"
+            for t in self.tracks
+        )
+        i = self.info
+        return (
+            f'<div><b style="color:{colour}">{self.verdict}</b> P(fake) {self.prob_fake:.3f} '
+            f"(threshold {self.threshold:.3f}) &middot; {html.escape(str(i.name))} {i.width}x{i.height}, "
+            f"{i.duration_s:.2f} s, {len(self.timeline)} frames sampled"
+            f"{f'<ul>{reasons}</ul>' if reasons else ''}"
+            f"<table><tr><th></th><th>label</th><th>score</th><th>frames</th></tr>{rows}</table></div>"
+        )
+
+    def as_row(self) -> dict:
+        """A flat record like an image's `Prediction.as_row()`, faces being the tracks' last boxes."""
+        return {
+            "path": self.info.name,
+            "label": self.label,
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "prob_fake": round(self.prob_fake, 6),
+            "threshold": round(self.threshold, 6),
+            "faces": [{"box": list(t.boxes[-1]), "prob_fake": round(t.score, 6)} for t in self.tracks],
+            "error": "",
+        }
+
+    def as_dict(self) -> dict:
+        """Everything but arrays: the row, the video's facts, tracks, timeline and timings."""
+        return {
+            **self.as_row(),
+            "kind": "video",
+            "video": self.info.as_dict(),
+            "sampling": self.sampling,
+            "frames_decoded": self.frames_decoded,
+            "tracks": [t.as_dict() for t in self.tracks],
+            "timeline": [p.as_dict() for p in self.timeline],
+            "most_fake": None
+            if self.most_fake is None
+            else {"time": round(self.most_fake.time, 4), "track": self.most_fake.track},
+            "timings_ms": {k: round(v, 2) for k, v in vars(self.timings).items()},
+        }
