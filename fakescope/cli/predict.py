@@ -1,7 +1,7 @@
-"""`fakescope predict PATH...`: one verdict per input, never a traceback for bad input.
+"""`fakescope predict PATH...`: one verdict per input (image or video), never a traceback for bad input.
 
 Example:
-    $ fakescope predict face.jpg other.png --format json --cam-dir cams/
+    $ fakescope predict face.jpg clip.mp4 --format json --cam-dir cams/ --frames 16
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fakescope.cli.common import load_detector, model_option
 from fakescope.runtime import Prediction, Rejected
 from fakescope.runtime.cells import spreadsheet_safe
 from fakescope.runtime.results import faces_text, reasons_text
+from fakescope.video import AGGREGATIONS, DEFAULT_AGGREGATION, DEFAULT_FRAMES, VideoPrediction, predict_files
 
 COLUMNS = ("path", "verdict", "reasons", "label", "prob_fake", "threshold", "faces", "error")
 MAX_STEM = 100
@@ -35,14 +36,37 @@ MAX_STEM = 100
     "--cam-dir", type=click.Path(file_okay=False), default=None, help="Write Grad-CAM overlay PNGs here."
 )
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="onnxruntime intra-op threads.")
+@click.option(
+    "--frames",
+    type=click.IntRange(min=1),
+    default=DEFAULT_FRAMES,
+    show_default=True,
+    help="Videos: moments sampled, evenly spaced in time.",
+)
+@click.option("--keyframes-only", is_flag=True, help="Videos: sample keyframes only (fast triage).")
+@click.option(
+    "--aggregation",
+    type=click.Choice(sorted(AGGREGATIONS)),
+    default=DEFAULT_AGGREGATION,
+    show_default=True,
+    help="Videos: how a face track's frame scores become its score.",
+)
 def predict(
-    paths: tuple[str, ...], model: str | None, fmt: str, cam_dir: str | None, threads: int | None
+    paths: tuple[str, ...],
+    model: str | None,
+    fmt: str,
+    cam_dir: str | None,
+    threads: int | None,
+    frames: int,
+    keyframes_only: bool,
+    aggregation: str,
 ) -> None:
-    """Say REAL, FAKE or UNSURE (with reasons) for each image. Exit 0 if all were analysed, 2 if some were
-    rejected."""
+    """Say REAL, FAKE or UNSURE (with reasons) for each image or video (one row each; JSON adds a video's
+    tracks and timeline). Exit 0 if all were analysed, 2 if some were rejected."""
     detector = load_detector(model, threads)
-    results = detector.predict_batch(list(paths), batch_size=16, names=list(paths), on_error="return")
-    rows = [r.as_row() if isinstance(r, Prediction) else r.as_row(detector.threshold) for r in results]
+    options = {"frames": frames, "keyframes_only": keyframes_only, "aggregation": aggregation}
+    results = predict_files(detector, list(paths), **options)
+    rows = [_row(r, detector.threshold, full=fmt == "json") for r in results]
     _print_rows(rows, fmt)
     for r in results:
         if isinstance(r, Rejected):
@@ -53,15 +77,25 @@ def predict(
         sys.exit(2)
 
 
-def _write_cams(results: list[Prediction | Rejected], folder: Path) -> None:
+def _row(result, threshold: float, full: bool) -> dict:
+    if isinstance(result, VideoPrediction):
+        return result.as_dict() if full else result.as_row()
+    return result.as_row() if isinstance(result, Prediction) else result.as_row(threshold)
+
+
+def _write_cams(results: list, folder: Path) -> None:
     """Overlay PNGs named after their inputs; the verdicts are printed before, so a write error loses none."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for index, result in enumerate(results):
             if isinstance(result, Prediction):
-                stem = Path(result.info.name or f"image{index}").stem[:MAX_STEM]
                 picture = np.concatenate([result.view, result.overlay()], axis=1)
-                Image.fromarray(picture).save(folder / f"{index:04d}_{stem}_cam.png")
+            elif isinstance(result, VideoPrediction) and result.most_fake is not None:
+                picture = np.concatenate([result.most_fake.picture, result.most_fake.overlay()], axis=1)
+            else:
+                continue
+            stem = Path(result.info.name or f"input{index}").stem[:MAX_STEM]
+            Image.fromarray(picture).save(folder / f"{index:04d}_{stem}_cam.png")
     except OSError as err:
         raise click.ClickException(f"cannot write CAMs to {folder}: {err.strerror or err}") from None
 

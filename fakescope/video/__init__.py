@@ -8,11 +8,12 @@ Four small pieces a test can drive one at a time: `read_frames` (a generator of 
 Example:
     >>> from fakescope.runtime import Detector
     >>> from fakescope.video import predict_video
-    >>> predict_video(Detector(), "clip.mp4")
-    VideoPrediction(FAKE, p_fake=0.97, 'clip.mp4' 1280x720 10.00s, 2 tracks, 32 frames)
+    >>> predict_video(Detector(), "c.mp4")
+    VideoPrediction(FAKE, prob_fake=0.973, threshold=0.500, 'c.mp4' 1280x720 10.0s h264, 2 tracks, 32 frames)
 """
 
 from fakescope.video.aggregate import AGGREGATIONS, DEFAULT_AGGREGATION, aggregate
+from fakescope.video.batch import predict_files
 from fakescope.video.container import VIDEO_EXTENSIONS, OpenVideo, VideoInfo, looks_like_video, open_video
 from fakescope.video.errors import (
     AudioOnlyError,
@@ -67,6 +68,7 @@ __all__ = [
     "looks_like_video",
     "open_video",
     "plan_reads",
+    "predict_files",
     "predict_video",
     "read_frames",
 ]

@@ -1,26 +1,26 @@
 """What video analysis returns: per-face tracks, the per-frame timeline and one verdict per clip.
 
 Example:
-    >>> result = predict_video(Detector(), "clip.mp4")
+    >>> result = predict_video(Detector(), "c.mp4")
     >>> result
-    VideoPrediction(FAKE, p_fake=0.97, 'clip.mp4' 1280x720 10.00s, 2 tracks, 32 frames)
+    VideoPrediction(FAKE, prob_fake=0.973, threshold=0.500, 'c.mp4' 1280x720 10.0s h264, 2 tracks, 32 frames)
     >>> [(track.id, track.label, round(track.score, 2)) for track in result.tracks]
     [(0, 'REAL', 0.12), (1, 'FAKE', 0.97)]
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from fakescope.runtime.checks import UNSURE
+from fakescope.runtime.display import freeze, html_card, number, one_line
 from fakescope.runtime.heatmap import overlay, place_cams
 from fakescope.runtime.results import FaceVerdict
 from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.video.container import VideoInfo
 
-UNSURE = "UNSURE"
 VERDICTS = (*CLASS_NAMES, UNSURE)
 
 
@@ -40,6 +40,14 @@ class Track:
     threshold: float
     aggregation: str
     thumbnail: np.ndarray = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        freeze(self, "thumbnail")
+
+    def __repr__(self) -> str:
+        return one_line(
+            "Track", self.label, id=self.id, score=self.score, extra=[f"{len(self.times)} frames"]
+        )
 
     @property
     def label(self) -> str:
@@ -87,6 +95,9 @@ class MostFakeFrame:
     size: tuple[int, int]
     face: FaceVerdict = field(compare=False)
     picture: np.ndarray = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        freeze(self, "picture")
 
     def overlay(self, alpha: float = 0.45) -> np.ndarray:
         """The face's Grad-CAM drawn where it lies in `picture`, blended over it: uint8 (H, W, 3)."""
@@ -139,28 +150,30 @@ class VideoPrediction:
         return max(self.tracks, key=lambda t: t.score) if self.tracks else None
 
     def __repr__(self) -> str:
-        head = f"{self.verdict}: {self.reasons[0]}" if self.reasons else self.verdict
-        i = self.info
-        return (
-            f"VideoPrediction({head}, p_fake={self.prob_fake:.2f}, {i.name!r} {i.width}x{i.height} "
-            f"{i.duration_s:.2f}s, {len(self.tracks)} tracks, {len(self.timeline)} frames)"
+        head = f"{UNSURE}: {'; '.join(self.reasons)}" if self.reasons else self.verdict
+        return one_line(
+            "VideoPrediction", head, prob_fake=self.prob_fake, threshold=self.threshold, extra=self._facts()
         )
 
     def _repr_html_(self) -> str:
-        colour = {"FAKE": "#c0392b", "REAL": "#1e8449"}.get(self.verdict, "#b9770e")
-        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons)
-        rows = "".join(
-            f"<tr><td>track {t.id}</td><td>{t.label}</td><td>{t.score:.3f}</td><td>{len(t.times)}</td></tr>"
-            for t in self.tracks
-        )
+        lines = [f"UNSURE: {reason}" for reason in self.reasons]
+        lines.append(f"P(fake) {number(self.prob_fake)} (threshold {number(self.threshold)})")
+        lines += [", ".join(self._facts())]
+        lines += [
+            f"track {t.id}: {t.label} {number(t.score)} over {len(t.times)} frames" for t in self.tracks
+        ]
+        picture = self.most_fake.overlay() if self.most_fake is not None else None
+        return html_card("", self.verdict, lines, picture)
+
+    def _facts(self) -> list[str]:
         i = self.info
-        return (
-            f'<div><b style="color:{colour}">{self.verdict}</b> P(fake) {self.prob_fake:.3f} '
-            f"(threshold {self.threshold:.3f}) &middot; {html.escape(str(i.name))} {i.width}x{i.height}, "
-            f"{i.duration_s:.2f} s, {len(self.timeline)} frames sampled"
-            f"{f'<ul>{reasons}</ul>' if reasons else ''}"
-            f"<table><tr><th></th><th>label</th><th>score</th><th>frames</th></tr>{rows}</table></div>"
-        )
+        name = f"{i.name!r} " if i.name else ""
+        tracks = len(self.tracks)
+        return [
+            f"{name}{i.width}x{i.height} {i.duration_s:.1f}s {i.codec}",
+            f"{tracks} track{'' if tracks == 1 else 's'}",
+            f"{len(self.timeline)} frames",
+        ]
 
     def as_row(self) -> dict:
         """A flat record like an image's `Prediction.as_row()`, faces being the tracks' last boxes."""

@@ -1,0 +1,166 @@
+"""Reading videos: the frame shown at each sampled time (VFR by timestamps), seeking and sequential decoding
+giving the same pixels, keyframes only, rotation metadata, scaling, and one typed one-line error for every
+hostile file. Every clip is encoded here with PyAV and checked against PyAV decoding it directly."""
+
+from __future__ import annotations
+
+import io
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+from video_factory import all_frame_times, real_head, scene, write_audio, write_video
+
+from fakescope.video import (
+    AudioOnlyError,
+    CorruptVideoError,
+    InvalidVideoError,
+    NoFramesError,
+    NotAVideoError,
+    Read,
+    UnsupportedCodecError,
+    VideoLimits,
+    VideoTooLargeError,
+    evenly_spaced,
+    open_video,
+    plan_reads,
+    predict_video,
+    read_frames,
+)
+from fakescope.video.sampler import keyframe_reads
+
+
+def numbered_frames(count: int, size=(96, 64)) -> list[np.ndarray]:
+    """Frames whose brightness encodes their index (16 levels apart), so a decoded frame names itself."""
+    width, height = size
+    return [np.full((height, width, 3), 8 + 16 * (i % 15), np.uint8) for i in range(count)]
+
+
+def index_of(pixels: np.ndarray) -> int:
+    return round((float(pixels.mean()) - 8) / 16)
+
+
+def shown_at(times: list[float], target: float) -> float:
+    """Reference: the last frame whose timestamp is not after `target`."""
+    before = [t for t in times if t <= target + 1e-6]
+    return before[-1] if before else times[0]
+
+
+def test_variable_frame_rate_is_followed_by_timestamps(tmp_path):
+    times = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 1.0, 1.8, 2.0, 2.9]  # dense, then sparse
+    path = write_video(tmp_path / "vfr.mkv", numbered_frames(len(times)), times=times)
+    actual = all_frame_times(path)
+    np.testing.assert_allclose(actual, times, atol=1e-3)
+    with open_video(path) as video:
+        targets = evenly_spaced(video.info.duration_s, 6)
+        frames = list(read_frames(video, plan_reads(targets, video.keyframes, 0.05)))
+    expected = sorted({shown_at(actual, t) for t in targets})
+    np.testing.assert_allclose([f.time for f in frames], expected, atol=1e-6)
+    assert [index_of(f.pixels) for f in frames] == [actual.index(t) for t in expected]
+
+
+def test_seeking_and_sequential_decoding_give_the_same_frames(tmp_path):
+    path = write_video(tmp_path / "gop.mp4", numbered_frames(60), fps=30, gop=5)
+    targets = evenly_spaced(2.0, 5)
+    with open_video(path) as video:
+        assert len(video.keyframes) >= 10
+        seeking = plan_reads(targets, video.keyframes, 1 / 30)
+        assert sum(r.seek for r in seeking) >= 3
+        sought = [(f.time, f.pixels) for f in read_frames(video, seeking)]
+    with open_video(path) as video:
+        plain = [(f.time, f.pixels) for f in read_frames(video, tuple(Read(t, False) for t in targets))]
+    assert [t for t, _ in sought] == [t for t, _ in plain]
+    for (_, a), (_, b) in zip(sought, plain, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_keyframes_only_decodes_nothing_but_keyframes(tmp_path):
+    path = write_video(tmp_path / "keys.mp4", numbered_frames(40), fps=20, gop=10)
+    with av.open(str(path)) as container:
+        keys = [float(f.time) for f in container.decode(video=0) if f.key_frame]
+    with open_video(path) as video:
+        reads = keyframe_reads(evenly_spaced(video.info.duration_s, 8), video.keyframes)
+        times = [f.time for f in read_frames(video, reads, keyframes_only=True)]
+    assert times and set(np.round(times, 3)) <= set(np.round(keys, 3))
+    assert len(times) == len(set(times))
+
+
+def test_a_rotated_phone_clip_is_turned_upright(tmp_path):
+    upright = scene((96, 160), [(real_head(), 4, 30, 0.4)])  # portrait, as the viewer sees it
+    stored = np.rot90(upright, k=1)  # a phone stores it sideways and says "rotate by -90" in the matrix
+    path = write_video(tmp_path / "phone.mp4", [stored] * 3, rotation=-90)
+    with open_video(path) as video:
+        (frame,) = list(read_frames(video, (Read(0.05, False),)))
+    assert frame.size == (96, 160) and frame.pixels.shape == (160, 96, 3)
+    assert np.abs(frame.pixels.astype(int) - upright).mean() < 6
+
+
+def test_large_frames_are_scaled_before_face_search(tmp_path):
+    path = write_video(tmp_path / "big.mp4", numbered_frames(2, (320, 240)))
+    with open_video(path) as video:
+        (frame, *_) = list(read_frames(video, (Read(0.0, False),), max_side=80))
+    assert frame.size == (320, 240) and frame.pixels.shape == (60, 80, 3)
+    with av.open(str(path)) as container:
+        full = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    reference = np.asarray(Image.fromarray(full).resize((80, 60), Image.Resampling.BOX))
+    assert np.abs(frame.pixels.astype(int) - reference).mean() < 3
+
+
+def test_the_frames_decoded_limit_is_checked_before_decoding(tmp_path, tiny_model_path):
+    from fakescope.runtime import Detector
+
+    path = write_video(tmp_path / "long.mp4", numbered_frames(30))
+    with pytest.raises(VideoTooLargeError, match="limit of 10"):
+        predict_video(Detector(tiny_model_path), path, frames=8, limits=VideoLimits(max_frames_decoded=10))
+
+
+def mkv_bytes(tmp_path) -> bytes:
+    return write_video(tmp_path / "base.mkv", numbered_frames(4)).read_bytes()
+
+
+def hostile_files(tmp_path) -> dict[str, tuple[object, type, str]]:
+    """name -> (bytes, expected error type, expected message fragment)."""
+    good = write_video(tmp_path / "good.mp4", numbered_frames(10)).read_bytes()
+    jpeg = io.BytesIO()
+    Image.fromarray(numbered_frames(1)[0]).save(jpeg, "JPEG")
+    mkv = mkv_bytes(tmp_path)
+    return {
+        "notes.mp4": (b"just some text, not a video at all\n" * 20, NotAVideoError, "not a video file"),
+        "photo.mp4": (jpeg.getvalue(), NotAVideoError, "a JPEG image, not a video"),
+        "truncated.mp4": (good[: len(good) // 2], CorruptVideoError, "corrupt or truncated"),
+        "voice.m4a": (write_audio(tmp_path / "voice.m4a").read_bytes(), AudioOnlyError, "audio only"),
+        "huge.y4m": (
+            b"YUV4MPEG2 W16000 H16000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" + b"\x00" * 4096,
+            VideoTooLargeError,
+            "declared 16000x16000",
+        ),
+        "empty.mkv": (mkv[: mkv.index(b"\x1f\x43\xb6\x75") + 64], NoFramesError, "no decodable frame"),
+        "alien.mkv": (mkv.replace(b"V_MPEG4/ISO/AVC", b"V_MPEG4/ISO/XYZ"), UnsupportedCodecError, "codec"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["notes.mp4", "photo.mp4", "truncated.mp4", "voice.m4a", "huge.y4m", "empty.mkv", "alien.mkv"]
+)
+def test_each_hostile_file_gives_its_typed_one_line_error(tmp_path, tiny_model_path, name):
+    from fakescope.runtime import Detector
+
+    data, error, fragment = hostile_files(tmp_path)[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(error) as caught:
+        predict_video(Detector(tiny_model_path), path)
+    message = str(caught.value)
+    assert isinstance(caught.value, InvalidVideoError)
+    assert fragment in message and message.startswith(name) and "\n" not in message
+
+
+def test_file_size_and_duration_limits_are_checked_from_the_header(tmp_path):
+    path = write_video(tmp_path / "clip.mp4", numbered_frames(20), fps=10)
+    with pytest.raises(VideoTooLargeError, match="MB limit"):
+        open_video(path, VideoLimits(max_file_bytes=100))
+    with pytest.raises(VideoTooLargeError, match="over the limit of 1 s"):
+        open_video(path, VideoLimits(max_duration_s=1.0))
+    with open_video(path.read_bytes(), name="in-memory") as video:
+        assert video.info.duration_s == pytest.approx(2.0) and video.info.name == "in-memory"
