@@ -28,6 +28,7 @@ _COMMANDS = (
     ("fakescope.cli.eda", "eda"),
     ("fakescope.cli.dashboard", "dashboard"),
     ("fakescope.cli.faces", "faces"),
+    ("fakescope.cli.watch", "watch"),
 )
 
 

@@ -58,10 +58,17 @@ def confident(
     return float(np.mean(scores))
 
 
+def check_aggregation(rule: str) -> None:
+    """Raise a ValueError listing the registered rules when `rule` is not one of them."""
+    if rule not in AGGREGATIONS:
+        raise ValueError(
+            f"`aggregation` must be one of {', '.join(sorted(AGGREGATIONS))}. Received: {rule!r}"
+        )
+
+
 def aggregate(scores: Sequence[float] | np.ndarray, rule: str = DEFAULT_AGGREGATION) -> float:
     """The track score of `scores` (P(fake) per frame, at least one) by the rule registered as `rule`."""
-    if rule not in AGGREGATIONS:
-        raise ValueError(f"`rule` must be one of {', '.join(sorted(AGGREGATIONS))}. Received: rule={rule!r}")
+    check_aggregation(rule)
     values = np.asarray(scores, np.float64).reshape(-1)
     if values.size == 0:
         raise ValueError("cannot aggregate an empty track")

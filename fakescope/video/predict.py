@@ -22,7 +22,7 @@ from fakescope.runtime.detector import Detector
 from fakescope.runtime.images import DecodedImage, ImageInfo
 from fakescope.runtime.preprocess import InputSpec, crop_box
 from fakescope.runtime.results import FaceVerdict, Prediction
-from fakescope.video.aggregate import AGGREGATIONS, DEFAULT_AGGREGATION, aggregate
+from fakescope.video.aggregate import DEFAULT_AGGREGATION, aggregate, check_aggregation
 from fakescope.video.container import OpenVideo, VideoSource, open_video
 from fakescope.video.errors import NoFramesError, VideoTooLargeError
 from fakescope.video.frames import DecodeStats, VideoFrame, read_frames
@@ -74,10 +74,7 @@ def predict_video(
     """
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
         raise ValueError(f"`frames` must be an integer >= 1. Received: frames={frames!r}")
-    if aggregation not in AGGREGATIONS:
-        raise ValueError(
-            f"`aggregation` must be one of {', '.join(sorted(AGGREGATIONS))}. Received: {aggregation!r}"
-        )
+    check_aggregation(aggregation)
     started = time.perf_counter()
     with open_video(source, limits, name) as video:
         reads = _plan(video, frames, keyframes_only, limits)

@@ -1,0 +1,86 @@
+"""`watch` on real file sources read by the reader thread: it stops at --max-seconds, survives a source that
+ends, reconnects when asked, accounts for every frame (analysed or dropped as stale), and the CLI prints
+JSON lines or one error line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+from image_factory import fakescope_command
+from onnx_fixtures import write_tiny_model
+from video_factory import real_head, scene, write_video
+
+from fakescope.runtime import Detector
+from fakescope.video import InvalidVideoError, NotAVideoError
+from fakescope.video.watch import watch
+
+
+@pytest.fixture(scope="module")
+def face_model(tmp_path_factory):
+    return write_tiny_model(tmp_path_factory.mktemp("m") / "faces.onnx", face_crop={"enabled": True})
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    """3 s at 10 fps of a face drifting right."""
+    frames = [scene((200, 150), [(real_head(), 5 + 2 * i, 10, 0.5)]) for i in range(30)]
+    return write_video(tmp_path_factory.mktemp("live") / "live.mp4", frames, fps=10)
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory):
+    frames = [scene((200, 150), [(real_head(), 5, 10, 0.5)]) for _ in range(5)]
+    return write_video(tmp_path_factory.mktemp("live") / "short.mp4", frames, fps=10)
+
+
+def test_watch_stops_at_max_seconds(face_model, clip):
+    started = time.monotonic()
+    updates = list(watch(Detector(face_model), str(clip), max_seconds=0.8))
+    assert time.monotonic() - started < 2.0  # the 3 s source was not played to its end
+    assert updates and updates[-1].elapsed <= 1.0
+    assert updates[-1].verdict in ("REAL", "FAKE") and len(updates[-1].tracks) == 1
+    assert updates[-1].tracks[0].frames == min(len(updates), 16)
+
+
+def test_watch_survives_a_source_that_ends(face_model, short_clip):
+    updates = list(watch(Detector(face_model), str(short_clip), max_seconds=10))
+    assert 1 <= len(updates) <= 5 and updates[-1].elapsed < 5
+    assert [u.analysed for u in updates] == list(range(1, len(updates) + 1))
+    assert updates[-1].reconnects == 0
+
+
+def test_a_dropped_source_is_reopened(face_model, short_clip):
+    updates = list(watch(Detector(face_model), str(short_clip), reconnects=1, max_seconds=10))
+    assert max(u.reconnects for u in updates) == 1
+    assert updates[-1].time < 0.5  # frame times restart with the reopened stream
+
+
+def test_every_frame_is_analysed_or_dropped_as_stale(face_model, clip):
+    updates = list(watch(Detector(face_model), str(clip), realtime=False))
+    last = updates[-1]
+    assert last.analysed + last.dropped == 30
+
+
+def test_bad_sources_are_one_typed_error(face_model, tmp_path):
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video")
+    with pytest.raises(NotAVideoError):
+        list(watch(Detector(face_model), str(text)))
+    with pytest.raises(InvalidVideoError, match="no such file, camera index or stream URL"):
+        list(watch(Detector(face_model), str(tmp_path / "missing.mp4")))
+
+
+def test_cli_watch_prints_json_lines_and_one_error_line(face_model, clip, tmp_path):
+    base = [*fakescope_command(), "watch", "-m", str(face_model)]
+    out = subprocess.run(
+        [*base, str(clip), "--json", "--max-seconds", "1", "--interval", "0"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert lines and all(line["verdict"] in ("REAL", "FAKE", "UNSURE") for line in lines)
+    assert "frames analysed" in out.stderr
+    bad = subprocess.run([*base, str(tmp_path / "missing.mp4")], capture_output=True, text=True)
+    assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and "Error:" in bad.stderr
