@@ -24,6 +24,7 @@ from fakescope.runtime.card import ModelCard
 from fakescope.runtime.checks import Evidence
 from fakescope.runtime.errors import InvalidImageError, ModelCardError, ModelError
 from fakescope.runtime.faces import FaceFinder
+from fakescope.runtime.files import FileOverLimitError, NotRegularFileError, read_regular_file
 from fakescope.runtime.framing import Framed, frame
 from fakescope.runtime.heatmap import normalize_cams
 from fakescope.runtime.images import DEFAULT_LIMITS, DecodedImage, ImageLimits, ImageSource, load_image
@@ -214,19 +215,17 @@ class Detector:
 
 def _read_model(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
+        return read_regular_file(path, MAX_MODEL_BYTES)
     except FileNotFoundError:
         raise ModelError(f"model not found: {path}") from None
+    except FileOverLimitError as err:
+        raise ModelError(
+            f"model {path} is over the {MAX_MODEL_BYTES / 1e6:.0f} MB limit ({err.size / 1e6:.0f} MB or more)"
+        ) from None
+    except NotRegularFileError as err:
+        raise ModelError(f"model {path} is {err.kind}, not a regular file") from None
     except (OSError, ValueError) as err:
         raise ModelError(f"cannot read model {path}: {getattr(err, 'strerror', None) or err}") from None
-    if size > MAX_MODEL_BYTES:
-        raise ModelError(
-            f"model {path} is {size / 1e6:.0f} MB, over the {MAX_MODEL_BYTES / 1e6:.0f} MB limit"
-        )
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise ModelError(f"cannot read model {path}: {err.strerror or err}") from None
 
 
 def _make_session(model_bytes: bytes, path: Path, threads, providers) -> ort.InferenceSession:

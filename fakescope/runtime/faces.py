@@ -32,6 +32,7 @@ import onnxruntime as ort
 from PIL import Image
 
 from fakescope.runtime.errors import InvalidImageError, ModelError
+from fakescope.runtime.files import FileOverLimitError, read_regular_file
 from fakescope.runtime.models import models_dir
 
 INPUT_SIZE = 128
@@ -407,10 +408,11 @@ def _face(points: np.ndarray, score: float) -> Face:
 
 def _make_session(path: Path, threads: int) -> ort.InferenceSession:
     try:
-        size = path.stat().st_size
-        if size > MAX_MODEL_BYTES:
-            raise ModelError(f"face detector {path} is {size / 1e6:.0f} MB; BlazeFace is under 1 MB")
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_MODEL_BYTES)
+    except FileOverLimitError as err:
+        raise ModelError(
+            f"face detector {path} is {err.size / 1e6:.0f} MB or more; BlazeFace is under 1 MB"
+        ) from None
     except FileNotFoundError:
         raise ModelError(f"face detector not found: {path}") from None
     except OSError as err:

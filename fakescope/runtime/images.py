@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
+from fakescope.runtime.budget import decode_cost
 from fakescope.runtime.errors import (
     CorruptImageError,
     ImageTooLargeError,
@@ -24,6 +25,8 @@ from fakescope.runtime.errors import (
     InvalidImageError,
     UnsupportedFormatError,
 )
+from fakescope.runtime.files import FileOverLimitError, NotRegularFileError, read_regular_file
+from fakescope.runtime.pixels import orient, to_rgb
 
 ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
 
@@ -43,15 +46,19 @@ class ImageLimits:
         max_pixels: largest declared width x height; checked from the header, before any pixel is decoded,
             so a decompression bomb costs nothing. Defaults to 40 megapixels.
         max_side: longer images are downscaled (not refused) to this side. Defaults to 4096.
+        max_decode_bytes: the memory budget of decoding one image: the decoded frame (mode x pixels), the
+            decoder's buffers and the RGB output, computed from the header (`decode_cost`); an image over it
+            is refused before any pixel is decoded. Defaults to 256 MiB.
     """
 
     max_file_bytes: int = 10 * 1024 * 1024
     min_side: int = 32
     max_pixels: int = 40_000_000
     max_side: int = 4096
+    max_decode_bytes: int = 256 * 1024 * 1024
 
     def __post_init__(self) -> None:
-        for name in ("max_file_bytes", "min_side", "max_pixels", "max_side"):
+        for name in ("max_file_bytes", "min_side", "max_pixels", "max_side", "max_decode_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"`{name}` must be >= 1. Received: {name}={getattr(self, name)}")
 
@@ -154,12 +161,11 @@ def _read_bytes(source: ImageSource, limits: ImageLimits, name: str | None) -> t
         path = Path(source)
         name = name or path.name
         try:
-            size = path.stat().st_size
-            if size > limits.max_file_bytes:
-                raise ImageTooLargeError(_too_big(name, size, limits))
-            if not path.is_file():
-                raise InvalidImageError(f"{_label(name)}: not a regular file")
-            data = path.read_bytes()
+            data = read_regular_file(path, limits.max_file_bytes)
+        except FileOverLimitError as err:
+            raise ImageTooLargeError(_too_big(name, err.size, limits)) from None
+        except NotRegularFileError as err:
+            raise InvalidImageError(f"{_label(name)}: {err}") from None
         except FileNotFoundError:
             raise InvalidImageError(f"{_label(name)}: no such file") from None
         except PermissionError:
@@ -168,8 +174,6 @@ def _read_bytes(source: ImageSource, limits: ImageLimits, name: str | None) -> t
             raise InvalidImageError(f"{_label(name)}: is a directory") from None
         except OSError as err:  # a link loop, a name too long, a path through a file, an I/O error, ...
             raise InvalidImageError(f"{_label(name)}: cannot read the file ({err.strerror or err})") from None
-        except InvalidImageError:
-            raise
         except ValueError:  # e.g. an embedded NUL byte
             raise InvalidImageError(f"{_label(name)}: not a valid file path") from None
     elif hasattr(source, "read"):
@@ -197,14 +201,12 @@ def _from_pil(
 ) -> DecodedImage:
     fmt = "JPEG" if pil.format == "MPO" else (pil.format or "RAW")
     mode = pil.mode
-    width, height = pil.size
+    width, height = declared = pil.size
     if width * height > limits.max_pixels:
         raise ImageTooLargeError(
             f"{_label(name)}: {width}x{height} pixels is over the limit of {limits.max_pixels:,} pixels"
         )
-    orientation = _exif_orientation(pil)
-    if orientation in (5, 6, 7, 8):
-        width, height = height, width
+    orientation = _exif_orientation(pil) if _exif_in_header(pil) else None
     if min(width, height) < limits.min_side:
         raise ImageTooSmallError(
             f"{_label(name)}: {width}x{height} is smaller than the minimum side of {limits.min_side} px"
@@ -216,18 +218,26 @@ def _from_pil(
         if orientation in (5, 6, 7, 8):
             target = (target[1], target[0])
         pil.draft("RGB" if mode in ("RGB", "YCbCr") else None, _cover_size(pil.size, target))
+    out_size = _fit_size(pil.size, limits.max_side)
+    cost = decode_cost(pil, out_size, declared, len(encoded or b""))
+    if cost.total > limits.max_decode_bytes:
+        raise ImageTooLargeError(
+            f"{_label(name)}: decoding {declared[0]}x{declared[1]} {mode} {fmt} would take about "
+            f"{cost.total / 2**20:.0f} MiB, over the budget of {limits.max_decode_bytes / 2**20:.0f} MiB"
+        )
     try:
         pil.load()
-        if orientation not in (None, 1):
-            pil = ImageOps.exif_transpose(pil)
-        pixels = _to_rgb_uint8(pil)
+        if orientation is None:  # a PNG's eXIf chunk after its pixels is only read by decoding them
+            orientation = _exif_orientation(pil)
+        pixels = orient(to_rgb(pil, out_size), orientation)
     except InvalidImageError:
         raise
     except MemoryError:
         raise ImageTooLargeError(f"{_label(name)}: not enough memory to decode the image") from None
     except Exception as err:
         raise CorruptImageError(f"{_label(name)}: the image data is damaged ({_short(err)})") from None
-    pixels = _limit_side(pixels, limits.max_side)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
     info = ImageInfo(width=width, height=height, format=fmt, mode=mode, file_size=file_size, name=name)
     return DecodedImage(pixels=pixels, info=info)
 
@@ -248,6 +258,11 @@ def _from_array(array: np.ndarray, limits: ImageLimits, name: str | None) -> Dec
     return DecodedImage(pixels, ImageInfo(width, height, "RAW", "RGB", None, name))
 
 
+def _exif_in_header(pil: Image.Image) -> bool:
+    """Whether the EXIF block can be read without decoding (Pillow's PNG `getexif` decodes the pixels)."""
+    return pil.format != "PNG" or "exif" in pil.info
+
+
 def _exif_orientation(pil: Image.Image) -> int | None:
     try:
         return pil.getexif().get(0x0112)
@@ -262,39 +277,20 @@ def _cover_size(size: tuple[int, int], target: tuple[int, int]) -> tuple[int, in
     return (max(1, round(width * scale)), max(1, round(height * scale)))
 
 
-def _to_rgb_uint8(pil: Image.Image) -> np.ndarray:
-    """Convert any Pillow mode to RGB uint8; transparency is composited on white, 16-bit is scaled."""
-    mode = pil.mode
-    if mode == "RGB":
-        return np.asarray(pil, dtype=np.uint8)
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        values = np.asarray(pil).astype(np.float64)
-        grey = np.clip(np.rint(values / 257.0), 0, 255).astype(np.uint8)
-        return np.repeat(grey[..., None], 3, axis=2)
-    if mode == "F":
-        values = np.nan_to_num(np.asarray(pil, dtype=np.float64), nan=0.0, posinf=255.0, neginf=0.0)
-        if values.size and values.max() <= 1.0:
-            values = values * 255.0
-        grey = np.clip(np.rint(values), 0, 255).astype(np.uint8)
-        return np.repeat(grey[..., None], 3, axis=2)
-    has_alpha = (
-        mode in ("RGBA", "LA", "PA", "RGBa", "La")
-        or (mode == "P" and "transparency" in pil.info)
-        or (mode in ("L", "RGB") and "transparency" in pil.info)
-    )
-    if has_alpha:
-        rgba = pil.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"), dtype=np.uint8)
-    return np.asarray(pil.convert("RGB"), dtype=np.uint8)
+def _fit_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """(w, h) scaled so the longer side is at most `max_side`."""
+    width, height = size
+    if max(width, height) <= max_side:
+        return size
+    scale = max_side / max(width, height)
+    return (max(1, round(width * scale)), max(1, round(height * scale)))
 
 
 def _limit_side(pixels: np.ndarray, max_side: int) -> np.ndarray:
     height, width = pixels.shape[:2]
-    if max(height, width) <= max_side:
+    size = _fit_size((width, height), max_side)
+    if size == (width, height):
         return pixels
-    scale = max_side / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR), dtype=np.uint8)
 
 
