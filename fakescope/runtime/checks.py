@@ -6,7 +6,7 @@ by name in `CHECKS`, so the CLI, the dashboard and the tests enumerate them inst
 
 Example:
     >>> sorted(CHECKS)
-    ['face']
+    ['face', 'provenance']
     >>> CHECKS["face"](Detector().predict("coffee.png"))
     'no face found'
 """
@@ -57,3 +57,9 @@ def reasons_for(prediction: Prediction) -> tuple[str, ...]:
 def no_face(prediction: Prediction) -> str | None:
     """The face front-end found no face: the score is the centre crop's, on a picture unlike the training."""
     return "no face found" if prediction.evidence.face_front_end and not prediction.faces else None
+
+
+@register("provenance")
+def declared_otherwise(prediction: Prediction) -> str | None:
+    """The file's metadata declares the opposite of the label (AI-generated but REAL, a camera but FAKE)."""
+    return prediction.provenance.disagreement(prediction.label)

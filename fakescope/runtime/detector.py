@@ -31,6 +31,7 @@ from fakescope.runtime.images import DEFAULT_LIMITS, DecodedImage, ImageLimits, 
 from fakescope.runtime.integrity import ProtobufError, graph_sha256
 from fakescope.runtime.models import default_model_path
 from fakescope.runtime.preprocess import draft_size_for, model_view_to_tensor
+from fakescope.runtime.provenance import C2paCheck
 from fakescope.runtime.results import FaceVerdict, Prediction, Rejected, Timings, check_threshold
 from fakescope.runtime.spec import CARD_METADATA_KEY, INPUT_IMAGE, OUTPUT_CAM, OUTPUT_NAMES, OUTPUT_PROB
 
@@ -50,6 +51,8 @@ class Detector:
         threshold: decision threshold overriding the card's. Defaults to the card's.
         face_crop: find and crop faces first (True), never (False), or as the card declares (None).
             Defaults to None.
+        c2pa: validates C2PA manifests for each result's `provenance` (`fakescope.provenance.C2paChecker`,
+            from the `provenance` extra). Defaults to None: provenance is read, C2PA is not checked.
 
     Raises:
         ModelError: the file is missing, not ONNX, tampered with, or not a fakescope model.
@@ -63,6 +66,7 @@ class Detector:
         limits: ImageLimits = DEFAULT_LIMITS,
         threshold: float | None = None,
         face_crop: bool | None = None,
+        c2pa: C2paCheck | None = None,
     ) -> None:
         self.model_path = Path(model) if model is not None else default_model_path()
         model_bytes = _read_model(self.model_path)
@@ -81,6 +85,7 @@ class Detector:
         self.face_finder = FaceFinder(threads=1) if use_faces else None
         self.face_margin = float(faces.get("margin", 0.3))
         self.face_align = bool(faces.get("align", False))
+        self.c2pa = c2pa
 
     def __repr__(self) -> str:
         return f"Detector(model={str(self.model_path)!r}, card={self.card.name!r} v{self.card.version})"
@@ -103,7 +108,7 @@ class Detector:
         if isinstance(image, DecodedImage):
             return image
         draft = (FACE_DECODE_SIDE, FACE_DECODE_SIDE) if self.face_finder else draft_size_for(self.spec)
-        return load_image(image, self.limits, draft_size=draft, name=name or _name_of(image))
+        return load_image(image, self.limits, draft_size=draft, name=name or _name_of(image), c2pa=self.c2pa)
 
     def prepare(self, image: ImageSource | DecodedImage, name: str | None = None) -> Framed:
         """Decode an input and cut the views the model will see (each face, or the centre crop)."""

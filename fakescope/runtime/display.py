@@ -17,11 +17,13 @@ import base64
 import html
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
-from fakescope.runtime.images import ImageInfo
+if TYPE_CHECKING:
+    from fakescope.runtime.images import ImageInfo
 
 THUMBNAIL_SIDE = 128
 """Longer side in pixels of the picture in a result's HTML card."""

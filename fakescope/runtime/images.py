@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,7 +26,9 @@ from fakescope.runtime.errors import (
     UnsupportedFormatError,
 )
 from fakescope.runtime.files import FileOverLimitError, NotRegularFileError, read_regular_file
+from fakescope.runtime.metadata import read_provenance
 from fakescope.runtime.pixels import orient, to_rgb
+from fakescope.runtime.provenance import NO_PROVENANCE, C2paCheck, Provenance
 
 ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
 
@@ -68,7 +70,8 @@ DEFAULT_LIMITS = ImageLimits()
 
 @dataclass(frozen=True)
 class ImageInfo:
-    """What a person wants to know about an uploaded image (sizes after EXIF orientation)."""
+    """What a person wants to know about an uploaded image (sizes after EXIF orientation), and what its
+    metadata declares about its origin (`provenance`; empty for pixels given as an array)."""
 
     width: int
     height: int
@@ -76,6 +79,7 @@ class ImageInfo:
     mode: str
     file_size: int | None
     name: str | None = None
+    provenance: Provenance = field(default=NO_PROVENANCE, repr=False)
 
     @property
     def aspect_ratio(self) -> float:
@@ -107,6 +111,7 @@ def load_image(
     *,
     draft_size: tuple[int, int] | None = None,
     name: str | None = None,
+    c2pa: C2paCheck | None = None,
 ) -> DecodedImage:
     """Decode `source` into RGB uint8 pixels, applying EXIF orientation and the limits.
 
@@ -116,6 +121,8 @@ def load_image(
         draft_size: when set, JPEG decoding may use DCT scaling down to no less than this (width, height),
             a large speed-up for inference-only callers. Defaults to None (full decode).
         name: display name recorded in the info. Defaults to the file name of a path.
+        c2pa: validates C2PA manifests for `info.provenance` (`fakescope.provenance.C2paChecker`). Defaults
+            to None: the provenance says C2PA was not checked.
 
     Returns:
         A `DecodedImage`.
@@ -127,7 +134,7 @@ def load_image(
     if isinstance(source, np.ndarray):
         return _from_array(source, limits, name)
     if isinstance(source, Image.Image):
-        return _from_pil(source, limits, file_size=None, name=name, draft_size=None, encoded=None)
+        return _from_pil(source, limits, file_size=None, name=name, draft_size=None, encoded=None, c2pa=None)
     data, name = _read_bytes(source, limits, name)
     try:
         pil = Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
@@ -142,7 +149,9 @@ def load_image(
     except Exception as err:  # Pillow raises many types on malformed headers
         raise CorruptImageError(f"{_label(name)}: unreadable image header ({_short(err)})") from None
     with pil:
-        return _from_pil(pil, limits, file_size=len(data), name=name, draft_size=draft_size, encoded=data)
+        return _from_pil(
+            pil, limits, file_size=len(data), name=name, draft_size=draft_size, encoded=data, c2pa=c2pa
+        )
 
 
 def _verify_png(data: bytes, name: str | None) -> None:
@@ -198,6 +207,7 @@ def _from_pil(
     name: str | None,
     draft_size: tuple[int, int] | None,
     encoded: bytes | None,
+    c2pa: C2paCheck | None,
 ) -> DecodedImage:
     fmt = "JPEG" if pil.format == "MPO" else (pil.format or "RAW")
     mode = pil.mode
@@ -227,6 +237,7 @@ def _from_pil(
         )
     try:
         pil.load()
+        provenance = read_provenance(pil, encoded, c2pa)
         if orientation is None:  # a PNG's eXIf chunk after its pixels is only read by decoding them
             orientation = _exif_orientation(pil)
         pixels = orient(to_rgb(pil, out_size), orientation)
@@ -238,7 +249,7 @@ def _from_pil(
         raise CorruptImageError(f"{_label(name)}: the image data is damaged ({_short(err)})") from None
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    info = ImageInfo(width=width, height=height, format=fmt, mode=mode, file_size=file_size, name=name)
+    info = ImageInfo(width, height, fmt, mode, file_size, name, provenance)
     return DecodedImage(pixels=pixels, info=info)
 
 

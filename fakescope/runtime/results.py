@@ -22,6 +22,7 @@ from fakescope.runtime.display import describe_image, freeze, html_card, number,
 from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.heatmap import overlay
 from fakescope.runtime.images import ImageInfo
+from fakescope.runtime.provenance import Provenance
 from fakescope.runtime.spec import CLASS_NAMES
 
 
@@ -121,6 +122,11 @@ class Prediction:
         return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
 
     @property
+    def provenance(self) -> Provenance:
+        """What the file's metadata declares about its origin (one-sided evidence; never changes P(fake))."""
+        return self.info.provenance
+
+    @property
     def reasons(self) -> tuple[str, ...]:
         """Why the verdict is UNSURE: one short reason per check that disagrees (empty when definite)."""
         return reasons_for(self)
@@ -157,6 +163,7 @@ class Prediction:
             "prob_fake": round(self.prob_fake, 6),
             "threshold": round(self.threshold, 6),
             "faces": [face.as_dict() for face in self.faces],
+            "provenance": self.provenance.as_dict(),
             "error": "",
         }
 
@@ -199,6 +206,7 @@ class Rejected:
             "prob_fake": None,
             "threshold": round(threshold, 6),
             "faces": [],
+            "provenance": None,
             "error": self.message,
         }
 
@@ -211,6 +219,11 @@ def _picture(view: np.ndarray, cam: np.ndarray) -> np.ndarray:
 def faces_text(faces: list[dict]) -> str:
     """Faces of a row as compact text for CSV and tables: "x0,y0,x1,y1:prob; ..." ("" when none)."""
     return "; ".join("{},{},{},{}:{:.3f}".format(*face["box"], face["prob_fake"]) for face in faces)
+
+
+def provenance_text(provenance: dict | None) -> str:
+    """A row's provenance as one short text cell ("" for a rejected input)."""
+    return provenance["summary"] if provenance else ""
 
 
 def reasons_text(reasons: list[str] | tuple[str, ...]) -> str:

@@ -1,0 +1,15 @@
+"""C2PA Content Credentials for `Prediction.provenance`, through c2pa-python (the `provenance` extra).
+
+The runtime reads XMP, EXIF and PNG text on its own and says "C2PA not checked"; pass a `C2paChecker` to the
+`Detector` to validate manifests too. Validation is offline: remote manifests, OCSP and every other network
+fetch are off, and a signer is trusted only when it chains to the PEM trust anchors you give.
+
+Example:
+    >>> detector = Detector(c2pa=C2paChecker(trust_anchors=Path("anchors.pem").read_text()))
+    >>> detector.predict("firefly.jpg").provenance.c2pa.signature
+    'valid'
+"""
+
+from fakescope.provenance.c2pa_check import C2paChecker, checker_if_installed
+
+__all__ = ["C2paChecker", "checker_if_installed"]
