@@ -1,16 +1,25 @@
-"""Helpers shared by the CLI commands: loading a detector with a one-line error."""
+"""Helpers shared by the CLI commands: loading a detector with a one-line error, the C2PA options."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from fakescope.runtime import Detector, ModelError
 
 
-def load_detector(model: str | None, threads: int | None = None) -> Detector:
-    """A `Detector`, or a one-line `Error: ...` and exit status 1 when the model cannot be used."""
+def load_detector(
+    model: str | None, threads: int | None = None, *, c2pa: bool = False, c2pa_trust: str | None = None
+) -> Detector:
+    """A `Detector`, or a one-line `Error: ...` and exit status 1 when the model cannot be used.
+
+    With `c2pa`, it validates C2PA manifests when the `provenance` extra is installed (trusting the signers
+    of the PEM file `c2pa_trust`); without the extra, provenance says C2PA was not checked.
+    """
+    checker = c2pa_checker(c2pa_trust) if c2pa else None
     try:
-        return Detector(model, threads=threads)
+        return Detector(model, threads=threads, c2pa=checker)
     except (ModelError, ValueError) as err:
         raise click.ClickException(str(err)) from None
 
@@ -21,4 +30,30 @@ model_option = click.option(
     type=click.Path(dir_okay=False),
     default=None,
     help="ONNX model (default: the bundled one).",
+)
+
+
+def c2pa_checker(trust: str | None):
+    """The offline C2PA checker of the `provenance` extra, or None when it is not installed."""
+    from fakescope.provenance import checker_if_installed
+
+    anchors = None
+    if trust:
+        try:
+            anchors = Path(trust).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as err:
+            raise click.BadParameter(f"cannot read {trust}: {err}", param_hint="--c2pa-trust") from None
+    checker = checker_if_installed(anchors)
+    if checker is None and trust:
+        raise click.ClickException(
+            "--c2pa-trust needs the provenance extra: pip install 'fakescope[provenance]'"
+        )
+    return checker
+
+
+c2pa_trust_option = click.option(
+    "--c2pa-trust",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="PEM root certificates whose C2PA signers are trusted (default: none; needs the provenance extra).",
 )

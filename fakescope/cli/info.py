@@ -1,23 +1,33 @@
-"""`fakescope info [MODEL]`: print a model's verified card.
+"""`fakescope info [MODEL | IMAGE]`: print a model's verified card, or an image's provenance record.
 
 Example:
     $ fakescope info models/fakescope-demo.onnx --json
+    $ fakescope info photo.jpg
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
-from fakescope.cli.common import load_detector
+from fakescope.cli.common import c2pa_trust_option, load_detector
+from fakescope.runtime.images import SUPPORTED_EXTENSIONS
 
 
 @click.command()
 @click.argument("model", required=False, type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the card as JSON.")
-def info(model: str | None, as_json: bool) -> None:
-    """Print the model card of MODEL (default: the bundled model) after verifying it."""
+@click.option("--json", "as_json", is_flag=True, help="Print the card (or the provenance) as JSON.")
+@c2pa_trust_option
+def info(model: str | None, as_json: bool, c2pa_trust: str | None) -> None:
+    """Print the model card of MODEL (default: the bundled model) after verifying it, or, for an image
+    file, everything its metadata declares about its origin (XMP, EXIF, PNG text, C2PA)."""
+    if model and Path(model).suffix.lower() in SUPPORTED_EXTENSIONS:
+        from fakescope.cli.image_info import print_provenance
+
+        print_provenance(model, as_json, c2pa_trust)
+        return
     detector = load_detector(model)
     card = detector.card
     if as_json:

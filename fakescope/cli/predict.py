@@ -15,13 +15,13 @@ import click
 import numpy as np
 from PIL import Image
 
-from fakescope.cli.common import load_detector, model_option
+from fakescope.cli.common import c2pa_trust_option, load_detector, model_option
 from fakescope.runtime import Prediction, Rejected
 from fakescope.runtime.cells import spreadsheet_safe
-from fakescope.runtime.results import faces_text, reasons_text
+from fakescope.runtime.results import faces_text, provenance_text, reasons_text
 from fakescope.video import AGGREGATIONS, DEFAULT_AGGREGATION, DEFAULT_FRAMES, VideoPrediction, predict_files
 
-COLUMNS = ("path", "verdict", "reasons", "label", "prob_fake", "threshold", "faces", "error")
+COLUMNS = ("path", "verdict", "reasons", "label", "prob_fake", "threshold", "faces", "provenance", "error")
 MAX_STEM = 100
 """CAM file names keep at most this many characters of the input's name (file systems allow 255 bytes)."""
 
@@ -51,6 +51,7 @@ MAX_STEM = 100
     show_default=True,
     help="Videos: how a face track's frame scores become its score.",
 )
+@c2pa_trust_option
 def predict(
     paths: tuple[str, ...],
     model: str | None,
@@ -60,10 +61,12 @@ def predict(
     frames: int,
     keyframes_only: bool,
     aggregation: str,
+    c2pa_trust: str | None,
 ) -> None:
     """Say REAL, FAKE or UNSURE (with reasons) for each image or video (one row each; JSON adds a video's
-    tracks and timeline). Exit 0 if all were analysed, 2 if some were rejected."""
-    detector = load_detector(model, threads)
+    tracks and timeline). The provenance column says what an image's metadata declares (JSON: the full
+    record). Exit 0 if all were analysed, 2 if some were rejected."""
+    detector = load_detector(model, threads, c2pa=True, c2pa_trust=c2pa_trust)
     options = {"frames": frames, "keyframes_only": keyframes_only, "aggregation": aggregation}
     results = predict_files(detector, list(paths), **options)
     rows = [_row(r, detector.threshold, full=fmt == "json") for r in results]
@@ -105,7 +108,13 @@ def _print_rows(rows: list[dict], fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     rows = [
-        {**row, "faces": faces_text(row["faces"]), "reasons": reasons_text(row["reasons"])} for row in rows
+        {
+            **row,
+            "faces": faces_text(row["faces"]),
+            "reasons": reasons_text(row["reasons"]),
+            "provenance": provenance_text(row.get("provenance")),
+        }
+        for row in rows
     ]
     if fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\r\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from fakescope.cli.common import load_detector, model_option
+from fakescope.cli.common import c2pa_trust_option, load_detector, model_option
 from fakescope.runtime.errors import ReportError
 from fakescope.runtime.scan import REPORT_SUFFIXES, scan_folder
 
@@ -37,7 +37,8 @@ from fakescope.runtime.scan import REPORT_SUFFIXES, scan_folder
     help="onnxruntime intra-op threads; the decoding workers already keep the cores busy.",
 )
 @click.option("--resume", is_flag=True, help="Keep the report and skip paths it already holds.")
-def scan(folder, model, out, recursive, batch_size, workers, threads, resume) -> None:
+@c2pa_trust_option
+def scan(folder, model, out, recursive, batch_size, workers, threads, resume, c2pa_trust) -> None:
     """Scan a folder of images into a CSV or JSONL report.
 
     Exit 0 once every image file has its row (rejected files are rows with an error), 1 if the scan could not
@@ -46,7 +47,7 @@ def scan(folder, model, out, recursive, batch_size, workers, threads, resume) ->
     """
     if Path(out).suffix.lower() not in REPORT_SUFFIXES:
         raise click.BadParameter("must end in .csv or .jsonl", param_hint="--out")
-    detector = load_detector(model, threads)
+    detector = load_detector(model, threads, c2pa=True, c2pa_trust=c2pa_trust)
     bar = tqdm(unit="img", desc="scan", disable=None, dynamic_ncols=True)
     try:
         summary = scan_folder(

@@ -195,14 +195,16 @@ class _Reader:
         ranked = [d for d in self.declarations if d[1] != "camera"] + [
             d for d in self.declarations if d[1] == "camera"
         ]
+        source_type = self.source_type
         if c2pa.declared:
             ranked.insert(0, ("c2pa", c2pa.declared, c2pa.generator))
+            source_type = next((a.source_type for a in c2pa.actions if a.source_type), source_type)
         source, declared, generator = ranked[0] if ranked else (None, None, None)
         return Provenance(
             declared=declared,
             source=source,
             generator=generator,
-            source_type=self.source_type,
+            source_type=source_type,
             c2pa=c2pa,
             raw=tuple(self.raw.items()),
             notes=tuple(self.notes),

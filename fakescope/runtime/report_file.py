@@ -25,6 +25,7 @@ from pathlib import Path
 from fakescope.runtime.cells import spreadsheet_safe
 from fakescope.runtime.errors import ReportError
 from fakescope.runtime.report_lock import hold_exclusive
+from fakescope.runtime.results import provenance_text
 
 REPORT_COLUMNS = (
     "path",
@@ -37,6 +38,7 @@ REPORT_COLUMNS = (
     "height",
     "format",
     "faces",
+    "provenance",
     "error",
 )
 REPORT_SUFFIXES = (".csv", ".jsonl")
@@ -90,11 +92,14 @@ class ReportFile:
         return f"ReportFile({str(self.path)!r}, {len(self.reported)} paths reported)"
 
     def write(self, rows: list[dict]) -> None:
-        """Append whole rows with one write, then flush them to disk (CSV cells are spreadsheet-safe)."""
+        """Append whole rows with one write, then flush them to disk (CSV cells are spreadsheet-safe; a
+        record such as the provenance is its full JSON in JSONL and its summary text in CSV)."""
         if self.jsonl:
             self._append("".join(json.dumps(row) + "\n" for row in rows))
         else:
-            self._append(_csv_text([[spreadsheet_safe(row[c]) for c in REPORT_COLUMNS] for row in rows]))
+            self._append(
+                _csv_text([[spreadsheet_safe(_cell(row[c])) for c in REPORT_COLUMNS] for row in rows])
+            )
 
     def close(self) -> None:
         """Release the lock and the file."""
@@ -213,3 +218,7 @@ def _jsonl_report(data: bytes, path: Path) -> tuple[int, set[str]]:
             raise _not_ours(path, f"line {number}")
         paths.add(row["path"])
     return complete, paths
+
+
+def _cell(value: object) -> object:
+    return provenance_text(value) if isinstance(value, dict) else value

@@ -61,6 +61,7 @@ def analyse(detector: Detector, batch: list[Decoded]) -> list[dict]:
                 format=result.info.format,
                 faces=faces_text(verdict["faces"]),
                 reasons=reasons_text(verdict["reasons"]),
+                provenance=verdict["provenance"],
             )
         rows.append(row)
     return rows
