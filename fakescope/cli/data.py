@@ -13,7 +13,7 @@ import click
 
 @click.group()
 def data() -> None:
-    """Datasets: build the offline demo set."""
+    """Datasets: build the offline demo set, extract face crops from videos."""
 
 
 @data.command()
@@ -71,3 +71,55 @@ def demo(
     click.echo(
         f"built {out_dir} in {report.seconds['total']:.0f} s (README.md, manifest.csv, build_report.json)"
     )
+
+
+@data.command()
+@click.argument("videos", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--frames", default=8, show_default=True, type=click.IntRange(min=1), help="Frames per video.")
+@click.option("--margin", default=0.3, show_default=True, type=click.FloatRange(min=0), help="Face margin.")
+@click.option("--size", type=click.IntRange(min=8), default=None, help="Resize crops to SIZE x SIZE.")
+@click.option("--split-seed", default=1337, show_default=True, help="Seed of the per-video split.")
+@click.option("--overwrite", is_flag=True, help="Write into a non-empty OUT_DIR.")
+def frames(
+    videos: Path,
+    out_dir: Path,
+    frames: int,
+    margin: float,
+    size: int | None,
+    split_seed: int,
+    overwrite: bool,
+) -> None:
+    """Extract face crops from VIDEOS/real and VIDEOS/fake into OUT_DIR/{train,valid,test}/{real,fake}.
+
+    The split is made per video, so frames of one clip never land in two splits; OUT_DIR/manifest.csv maps
+    each crop to its video and OUT_DIR/skipped.csv lists the videos that could not be read.
+    """
+    from tqdm import tqdm
+
+    from fakescope.runtime.errors import FakescopeError
+    from fakescope.video.dataset import extract_faces
+
+    with tqdm(desc="videos", unit="video", disable=None) as bar:
+        try:
+            report = extract_faces(
+                videos,
+                out_dir,
+                frames_per_video=frames,
+                margin=margin,
+                size=size,
+                seed=split_seed,
+                overwrite=overwrite,
+                progress=lambda done, total: (setattr(bar, "total", total), bar.update(done - bar.n)),
+            )
+        except (FakescopeError, FileNotFoundError, FileExistsError) as err:
+            raise click.ClickException(str(err)) from None
+    for split in report.crops:
+        v, c = report.videos[split], report.crops[split]
+        click.echo(
+            f"{split:5s}  real {v['real']:4d} videos {c['real']:6d} crops  fake {v['fake']:4d} videos "
+            f"{c['fake']:6d} crops"
+        )
+    for _video, error in report.skipped:
+        click.echo(f"skipped: {error}", err=True)
+    click.echo(f"wrote {out_dir} (manifest.csv, skipped.csv)")
