@@ -18,16 +18,20 @@ import numpy as np
 
 from fakescope.export.errors import ExportError
 from fakescope.export.head import check_head
+from fakescope.export.ood import GaussianStats, ood_graph
 from fakescope.export.spec import DEFAULT_SPEC, ExportSpec
-from fakescope.runtime.spec import OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_PROB
+from fakescope.runtime.spec import OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_OOD, OUTPUT_PROB
 
 if TYPE_CHECKING:
     import keras
     import onnx
 
 
-def convert(model: keras.Model, spec: ExportSpec = DEFAULT_SPEC) -> onnx.ModelProto:
-    """The ONNX graph of `model` with outputs prob_fake (N, 1), logit (N, 1) and cam (N, h, w).
+def convert(
+    model: keras.Model, spec: ExportSpec = DEFAULT_SPEC, ood: GaussianStats | None = None
+) -> onnx.ModelProto:
+    """The ONNX graph of `model` with outputs prob_fake (N, 1), logit (N, 1) and cam (N, h, w), and with
+    `ood` (then `spec.output_names` must name it) the out-of-distribution score ood_score (N,).
 
     Raises:
         UnsupportedHeadError: the head is not the contract's (see `check_head`).
@@ -39,18 +43,24 @@ def convert(model: keras.Model, spec: ExportSpec = DEFAULT_SPEC) -> onnx.ModelPr
 
     head = check_head(model, spec)
     height, width, _ = head.feature_shape
-    graph_model = keras.Model(model.inputs[0], [head.prob.output, head.logit.output, head.features.output])
+    gap = model.get_layer(spec.head_layers[0]).output
+    graph_model = keras.Model(
+        model.inputs[0], [head.prob.output, head.logit.output, head.features.output, gap]
+    )
     cam_kernel = head.kernel.reshape(1, 1, -1, 1)
     inv_area = np.float32(1.0 / (height * width))
     signature = [tf.TensorSpec((None, *head.input_shape), tf.float32, name=spec.input_name)]
 
     @tf.function(input_signature=signature)
     def serve(image):
-        prob, logit, features = graph_model(image, training=False)
+        prob, logit, features, pooled = graph_model(image, training=False)
         # Constants built inside the body are embedded in the graph (captured tensors would become inputs).
         weighted = tf.nn.conv2d(features, tf.constant(cam_kernel), strides=1, padding="VALID")
         cam = tf.nn.relu(tf.squeeze(weighted, axis=-1)) * tf.constant(inv_area)
-        return {OUTPUT_PROB: prob, OUTPUT_LOGIT: logit, OUTPUT_CAM: cam}
+        outputs = {OUTPUT_PROB: prob, OUTPUT_LOGIT: logit, OUTPUT_CAM: cam}
+        if ood is not None:
+            outputs[OUTPUT_OOD] = ood_graph(pooled, ood)
+        return outputs
 
     try:
         onnx_model, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=spec.opset)

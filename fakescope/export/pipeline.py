@@ -34,10 +34,13 @@ from fakescope.export.quantize import ImageCalibrationReader, QuantizeConfig, co
 from fakescope.export.reference import keras_reference
 from fakescope.export.samples import image_paths, sample_batch
 from fakescope.export.spec import DEFAULT_OPSET, ExportSpec
+from fakescope.export.trust import calibrate_exported, calibration_records, fit_ood, split_warnings
 from fakescope.export.validate import ValidationReport, run_onnx, validate
 from fakescope.runtime.card import ModelCard
+from fakescope.runtime.conformal import DEFAULT_ALPHA
 from fakescope.runtime.integrity import graph_sha256
 from fakescope.runtime.preprocess import InputSpec
+from fakescope.runtime.spec import OUTPUT_NAMES, OUTPUT_OOD
 
 _COMPARED = ("accuracy", "balanced_accuracy", "roc_auc", "average_precision", "eer", "log_loss")
 
@@ -86,6 +89,9 @@ def export_model(
     text: CardText = DEFAULT_TEXT,
     quantize: QuantizeConfig | None = None,
     face_crop: dict[str, Any] | None = None,
+    calibration: str | os.PathLike | None = None,
+    alpha: float = DEFAULT_ALPHA,
+    robustness: bool = True,
     echo: Callable[[str], Any] | None = None,
 ) -> ExportResult:
     """Export a trained Keras model to sealed ONNX files, validating each one.
@@ -107,6 +113,13 @@ def export_model(
         quantize: INT8 options. Defaults to `QuantizeConfig()`.
         face_crop: the face front-end the card declares ({"enabled", "margin", "align"}), for models trained
             on face crops. Defaults to the run's train_config.json `face_crop`, else none.
+        calibration: labelled images used neither for training nor for the threshold (any layout, all
+            splits pooled). Adds the OOD score to the graph (its Gaussian fitted on `calib`'s train split,
+            so needs `calib`) and calibrates every written model on these images: temperature, conformal
+            scores at `alpha`, the OOD threshold; then measures it on `calib`'s test split (intervals, ECE
+            before/after, selective prediction, robustness). Defaults to None (none of this).
+        alpha: the card's default conformal error level. Defaults to 0.05.
+        robustness: with `calibration`, re-score the test split under each degradation. Defaults to True.
         echo: called with each progress line and validation table. Defaults to silence.
 
     Raises:
@@ -115,9 +128,13 @@ def export_model(
         QuantizationError, ExportError: bad options, unreadable files, or a failed conversion.
     """
     say = echo or (lambda _line: None)
-    spec = ExportSpec(opset=opset)
     model_path, out = Path(model), Path(out)
     _check_options(model_path, out, int8, calib, calib_images, validation_images)
+    if calibration is not None and calib is None:
+        raise ExportError(
+            "--calibration needs --calib DATA: the OOD statistics are fitted on its train split"
+        )
+    spec = ExportSpec(opset=opset, output_names=(*OUTPUT_NAMES, OUTPUT_OOD) if calibration else OUTPUT_NAMES)
     keras_model = _load_keras(model_path)
     head = check_head(keras_model, spec)
     config, run_metrics = read_run_files(model_path, metrics)
@@ -125,19 +142,36 @@ def export_model(
     if face_crop is not None:
         card = replace(card, face_crop=dict(face_crop))
     input_spec = card.input_spec
+    ood = fit_ood(keras_model, calib, card) if calibration is not None else None
+    trusted = {}
+    if calibration is not None:
+        say(f"fitted the OOD Gaussian on {ood.n} training images ({ood.features} pooled features)")
+        test = [r for r in calibration_records(calib) if r.split == "test"]
+        trusted = {
+            "calibration": calibration_records(calibration),
+            "test": test,
+            "alpha": alpha,
+            "warnings": split_warnings(calib),
+            "with_robustness": robustness,
+            "echo": say,
+        }
 
     colour = "greyscale" if input_spec.greyscale else "RGB"
     say(
         f"converting {model_path} ({card.architecture}, {input_spec.width}x{input_spec.height} {colour} "
         f"in {list(input_spec.value_range)}) to ONNX opset {opset}"
     )
-    fp32 = convert(keras_model, spec)
+    fp32 = convert(keras_model, spec, ood)
     check_onnx(fp32)
     batch = _validation_batch(images, calib, input_spec, validation_images)
-    report = validate(fp32, keras_reference(keras_model, batch, spec), batch, spec.tolerance("fp32"))
+    reference = keras_reference(keras_model, batch, spec, ood=ood)
+    report = validate(fp32, reference, batch, spec.tolerance("fp32"))
     say(report.table())
     out.parent.mkdir(parents=True, exist_ok=True)
-    written = [ExportedModel("fp32", out, _write_sealed(out, fp32, card), report)]
+    sealed = _write_sealed(out, fp32, card)
+    if trusted:
+        sealed = calibrate_exported(out, fp32, card, **trusted)
+    written = [ExportedModel("fp32", out, sealed, report)]
 
     fp32_bytes = fp32.SerializeToString()
     reference = run_onnx(fp32_bytes, batch)
@@ -152,9 +186,10 @@ def export_model(
         report = validate(quantized, reference, batch, spec.tolerance(precision), precision, "fp32 onnx")
         say(report.table())
         path = out.with_name(f"{out.stem}-{precision}.onnx")
-        variant = _write_sealed(
-            path, quantized, replace(card, name=f"{card.name}-{precision}", precision=precision)
-        )
+        plain = replace(card, name=f"{card.name}-{precision}", precision=precision)
+        variant = _write_sealed(path, quantized, plain)
+        if trusted:
+            variant = calibrate_exported(path, quantized, plain, **trusted)
         if calib is not None and _has_split(calib, "test"):
             change = quantized_metrics(path, out, calib)
             say(f"{precision} on the test split of {calib}: {_describe(change)}")

@@ -16,17 +16,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fakescope.export.ood import GaussianStats, gap_features, ood_scores
 from fakescope.export.spec import DEFAULT_SPEC, ExportSpec
-from fakescope.runtime.spec import OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_PROB
+from fakescope.runtime.spec import OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_OOD, OUTPUT_PROB
 
 if TYPE_CHECKING:
     import keras
 
 
 def keras_reference(
-    model: keras.Model, batch: np.ndarray, spec: ExportSpec = DEFAULT_SPEC, chunk: int = 16
+    model: keras.Model,
+    batch: np.ndarray,
+    spec: ExportSpec = DEFAULT_SPEC,
+    chunk: int = 16,
+    ood: GaussianStats | None = None,
 ) -> dict[str, np.ndarray]:
-    """prob_fake (N, 1) from the model itself, its logit (N, 1) and the GradientTape Grad-CAM (N, h, w)."""
+    """prob_fake (N, 1) from the model itself, its logit (N, 1) and the GradientTape Grad-CAM (N, h, w); with
+    `ood`, ood_score (N,) computed in numpy from the model's pooled features."""
     import keras
     import tensorflow as tf
 
@@ -43,8 +49,11 @@ def keras_reference(
         alpha = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
         cams.append(np.asarray(tf.nn.relu(tf.reduce_sum(alpha * features, axis=-1))))
         logits.append(np.asarray(logit))
-    return {
+    reference = {
         OUTPUT_PROB: np.concatenate(probs),
         OUTPUT_LOGIT: np.concatenate(logits),
         OUTPUT_CAM: np.concatenate(cams),
     }
+    if ood is not None:
+        reference[OUTPUT_OOD] = ood_scores(gap_features(model, batch), ood)
+    return reference

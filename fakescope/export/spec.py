@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_NAMES, OUTPUT_PROB
+from fakescope.runtime.spec import (
+    INPUT_IMAGE,
+    OUTPUT_CAM,
+    OUTPUT_LOGIT,
+    OUTPUT_NAMES,
+    OUTPUT_OOD,
+    OUTPUT_PROB,
+)
 
 BATCH_AXIS = "N"
 """Name of the dynamic batch dimension of the input and every output."""
@@ -31,14 +38,21 @@ class Tolerance:
         prob_abs: max |prob_fake - reference|.
         logit_rel: max |logit - reference| / max(1, max |reference|).
         cam_rel: max |cam - reference| / max(reference), per image.
+        ood_rel: max |ood_score - reference| / max(1, max |reference|).
     """
 
     prob_abs: float
     logit_rel: float
     cam_rel: float
+    ood_rel: float = 1e-3
 
     def limit(self, output: str) -> float:
-        return {OUTPUT_PROB: self.prob_abs, OUTPUT_LOGIT: self.logit_rel, OUTPUT_CAM: self.cam_rel}[output]
+        return {
+            OUTPUT_PROB: self.prob_abs,
+            OUTPUT_LOGIT: self.logit_rel,
+            OUTPUT_CAM: self.cam_rel,
+            OUTPUT_OOD: self.ood_rel,
+        }[output]
 
 
 @dataclass(frozen=True)
@@ -59,8 +73,8 @@ class ExportSpec:
     tolerances: dict[str, Tolerance] = field(
         default_factory=lambda: {
             "fp32": Tolerance(prob_abs=1e-5, logit_rel=1e-4, cam_rel=1e-4),
-            "fp16": Tolerance(prob_abs=5e-3, logit_rel=1e-2, cam_rel=2e-2),
-            "int8": Tolerance(prob_abs=0.05, logit_rel=0.2, cam_rel=0.2),
+            "fp16": Tolerance(prob_abs=5e-3, logit_rel=1e-2, cam_rel=2e-2, ood_rel=5e-2),
+            "int8": Tolerance(prob_abs=0.05, logit_rel=0.2, cam_rel=0.2, ood_rel=0.5),
         }
     )
 

@@ -20,12 +20,24 @@ import numpy as np
 
 from fakescope.export.errors import ShapeError, ToleranceError
 from fakescope.export.spec import Tolerance
-from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_NAMES, OUTPUT_PROB
+from fakescope.runtime.spec import (
+    INPUT_IMAGE,
+    OUTPUT_CAM,
+    OUTPUT_LOGIT,
+    OUTPUT_NAMES,
+    OUTPUT_OOD,
+    OUTPUT_PROB,
+)
 
 if TYPE_CHECKING:
     import onnx
 
-_MEASURES = {OUTPUT_PROB: "max abs diff", OUTPUT_LOGIT: "max rel diff", OUTPUT_CAM: "max diff / cam max"}
+_MEASURES = {
+    OUTPUT_PROB: "max abs diff",
+    OUTPUT_LOGIT: "max rel diff",
+    OUTPUT_CAM: "max diff / cam max",
+    OUTPUT_OOD: "max rel diff",
+}
 
 
 @dataclass(frozen=True)
@@ -99,11 +111,11 @@ def compare(
 ) -> ValidationReport:
     """Check `outputs` against `reference` by name, shape, then value; never raises (`raise_for_failures`)."""
     checks = []
-    for name in (*OUTPUT_NAMES, *sorted(set(outputs) - set(OUTPUT_NAMES))):
+    for name in (*OUTPUT_NAMES, *sorted((set(outputs) | set(reference)) - set(OUTPUT_NAMES))):
         got, want = outputs.get(name), reference.get(name)
         check = OutputCheck(
             name,
-            tuple(want.shape) if want is not None and name in OUTPUT_NAMES else None,
+            tuple(want.shape) if want is not None else None,
             tuple(got.shape) if got is not None else None,
         )
         if check.shape_ok:
@@ -158,7 +170,7 @@ def run_onnx(model: bytes | str | os.PathLike | onnx.ModelProto, batch: np.ndarr
 def _difference(name: str, got: np.ndarray, want: np.ndarray) -> float:
     got, want = got.astype(np.float64), want.astype(np.float64)
     diff = float(np.max(np.abs(got - want), initial=0.0))
-    if name == OUTPUT_LOGIT:
+    if name in (OUTPUT_LOGIT, OUTPUT_OOD):
         return diff / max(1.0, float(np.max(np.abs(want), initial=0.0)))
     if name == OUTPUT_CAM:
         return diff / max(float(np.max(want, initial=0.0)), 1e-12)

@@ -16,6 +16,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from fakescope.runtime.card_trust import TRUST_TYPES, check_trust_fields
 from fakescope.runtime.errors import ModelCardError
 from fakescope.runtime.preprocess import RESIZE_FILTER, InputSpec
 from fakescope.runtime.spec import CLASS_NAMES
@@ -48,6 +49,13 @@ class ModelCard:
     intended_use: str = ""
     limitations: str = ""
     face_crop: dict[str, Any] = field(default_factory=dict)
+    temperature: float = 1.0
+    conformal: dict[str, Any] = field(default_factory=dict)
+    ood: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
+    intervals: dict[str, Any] = field(default_factory=dict)
+    robustness: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
     versions: dict[str, str] = field(default_factory=dict)
     graph_sha256: str = ""
     schema_version: int = CARD_SCHEMA_VERSION
@@ -64,6 +72,7 @@ class ModelCard:
         if len(self.value_range) != 2 or not all(_is_finite_number(v) for v in self.value_range):
             raise ModelCardError(f"model card value_range must be two numbers; got {self.value_range}")
         _check_face_crop(self.face_crop)
+        check_trust_fields(self)
 
     @property
     def input_spec(self) -> InputSpec:
@@ -100,7 +109,7 @@ class ModelCard:
         missing = [key for key in required if key not in data]
         if missing:
             raise ModelCardError(f"model card is missing: {', '.join(missing)}")
-        for key in ("value_range", "class_names"):
+        for key in ("value_range", "class_names", "warnings"):
             if key in data and isinstance(data[key], list):
                 data[key] = tuple(data[key])
         _check_types(data)
@@ -132,6 +141,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "versions": dict,
     "graph_sha256": str,
     "schema_version": int,
+    **TRUST_TYPES,
 }
 
 

@@ -5,8 +5,8 @@ A verdict is definite ("REAL" or "FAKE") only when every registered check return
 by name in `CHECKS`, so the CLI, the dashboard and the tests enumerate them instead of repeating a list.
 
 Example:
-    >>> sorted(CHECKS)
-    ['face', 'provenance']
+    >>> list(CHECKS)
+    ['face', 'provenance', 'ood', 'conformal', 'tta']
     >>> CHECKS["face"](Detector().predict("coffee.png"))
     'no face found'
 """
@@ -28,10 +28,20 @@ class Evidence:
     """What the checks read besides P(fake) and the threshold; the `Detector` fills it in.
 
     `face_front_end` is True when the detector looked for faces (so finding none means the model judged a
-    centre crop it was not trained on).
+    centre crop it was not trained on). `logit` is the judged view's logit before temperature scaling.
+    `ood_score` is the graph's out-of-distribution score of that view (squared Mahalanobis distance of its
+    pooled features to the nearest class of the training data) and `ood_threshold` the card's limit (None
+    when the model has none). `prediction_set` holds the labels the conformal calibration at `alpha` keeps
+    (None without calibration). `tta_probs` are P(fake) of the degraded copies (empty unless asked for).
     """
 
     face_front_end: bool = False
+    logit: float | None = None
+    ood_score: float | None = None
+    ood_threshold: float | None = None
+    prediction_set: tuple[str, ...] | None = None
+    alpha: float | None = None
+    tta_probs: tuple[float, ...] = ()
 
 
 Check = Callable[["Prediction"], "str | None"]
@@ -63,3 +73,40 @@ def no_face(prediction: Prediction) -> str | None:
 def declared_otherwise(prediction: Prediction) -> str | None:
     """The file's metadata declares the opposite of the label (AI-generated but REAL, a camera but FAKE)."""
     return prediction.provenance.disagreement(prediction.label)
+
+
+@register("ood")
+def unlike_training(prediction: Prediction) -> str | None:
+    """The pooled features lie farther from the training data than held-out images of its kind ever did."""
+    score, limit = prediction.evidence.ood_score, prediction.evidence.ood_threshold
+    if score is None or limit is None or score <= limit:
+        return None
+    return f"unlike the training data (OOD score {score:.1f} > {limit:.1f})"
+
+
+@register("conformal")
+def undecided_at_alpha(prediction: Prediction) -> str | None:
+    """The conformal set at alpha holds both labels, neither, or a label other than the threshold's."""
+    members, alpha = prediction.evidence.prediction_set, prediction.evidence.alpha
+    if members is None:
+        return None
+    if len(members) == 2:
+        return f"both labels plausible at alpha={alpha:g}"
+    if not members:
+        return f"neither label plausible at alpha={alpha:g}"
+    if members[0] != prediction.label:
+        return f"conformal set {{{members[0]}}} disagrees with the threshold"
+    return None
+
+
+@register("tta")
+def degraded_copies_disagree(prediction: Prediction) -> str | None:
+    """Re-encoded, downscaled and mirrored copies are not all judged the same label at the threshold."""
+    probs = prediction.evidence.tta_probs
+    if not probs:
+        return None
+    fake = [p >= prediction.threshold for p in (prediction.prob_fake, *probs)]
+    if all(fake) or not any(fake):
+        return None
+    every = (prediction.prob_fake, *probs)
+    return f"degraded copies disagree (P(fake) {min(every):.2f} to {max(every):.2f})"

@@ -20,8 +20,11 @@ from typing import Literal
 import numpy as np
 import onnxruntime as ort
 
+from fakescope.runtime.calibrated import calibrated_prob
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.checks import Evidence
+from fakescope.runtime.conformal import check_alpha, class_thresholds, prediction_set
+from fakescope.runtime.degrade import DEGRADATIONS, TTA_COPIES
 from fakescope.runtime.errors import InvalidImageError, ModelCardError, ModelError
 from fakescope.runtime.faces import FaceFinder
 from fakescope.runtime.files import FileOverLimitError, NotRegularFileError, read_regular_file
@@ -33,7 +36,14 @@ from fakescope.runtime.models import default_model_path
 from fakescope.runtime.preprocess import draft_size_for, model_view_to_tensor
 from fakescope.runtime.provenance import C2paCheck
 from fakescope.runtime.results import FaceVerdict, Prediction, Rejected, Timings, check_threshold
-from fakescope.runtime.spec import CARD_METADATA_KEY, INPUT_IMAGE, OUTPUT_CAM, OUTPUT_NAMES, OUTPUT_PROB
+from fakescope.runtime.spec import (
+    CARD_METADATA_KEY,
+    INPUT_IMAGE,
+    OUTPUT_CAM,
+    OUTPUT_LOGIT,
+    OUTPUT_NAMES,
+    OUTPUT_OOD,
+)
 
 MAX_MODEL_BYTES = 512 * 1024 * 1024
 FACE_DECODE_SIDE = 1024
@@ -53,6 +63,10 @@ class Detector:
             Defaults to None.
         c2pa: validates C2PA manifests for each result's `provenance` (`fakescope.provenance.C2paChecker`,
             from the `provenance` extra). Defaults to None: provenance is read, C2PA is not checked.
+        alpha: error level of the conformal check (a prediction set with both labels or neither means
+            UNSURE). Defaults to the card's; needs a card with conformal calibration.
+        tta: also judge a JPEG-75 re-encoding, a half-size copy and a mirror image, in the same batch; labels
+            that disagree mean UNSURE. Defaults to False.
 
     Raises:
         ModelError: the file is missing, not ONNX, tampered with, or not a fakescope model.
@@ -67,6 +81,8 @@ class Detector:
         threshold: float | None = None,
         face_crop: bool | None = None,
         c2pa: C2paCheck | None = None,
+        alpha: float | None = None,
+        tta: bool = False,
     ) -> None:
         self.model_path = Path(model) if model is not None else default_model_path()
         model_bytes = _read_model(self.model_path)
@@ -86,6 +102,10 @@ class Detector:
         self.face_margin = float(faces.get("margin", 0.3))
         self.face_align = bool(faces.get("align", False))
         self.c2pa = c2pa
+        self.temperature = float(self.card.temperature)
+        self.has_ood = OUTPUT_OOD in {o.name for o in self.session.get_outputs()}
+        self.alpha, self.conformal = _conformal(self.card, alpha)
+        self.tta = bool(tta)
 
     def __repr__(self) -> str:
         return f"Detector(model={str(self.model_path)!r}, card={self.card.name!r} v{self.card.version})"
@@ -111,11 +131,25 @@ class Detector:
         return load_image(image, self.limits, draft_size=draft, name=name or _name_of(image), c2pa=self.c2pa)
 
     def prepare(self, image: ImageSource | DecodedImage, name: str | None = None) -> Framed:
-        """Decode an input and cut the views the model will see (each face, or the centre crop)."""
+        """Decode an input and cut the views the model will see (each face, or the centre crop); with `tta`,
+        the degraded copies are framed too."""
         decoded = self.decode(image, name)
         if name and decoded.info.name != name:
             decoded = DecodedImage(decoded.pixels, replace(decoded.info, name=name))
-        return frame(decoded, self.spec, self.face_finder, self.face_margin, self.face_align)
+        framed = frame(decoded, self.spec, self.face_finder, self.face_margin, self.face_align)
+        if not self.tta:
+            return framed
+        copies = tuple(
+            frame(
+                DecodedImage(DEGRADATIONS[name](decoded.pixels), decoded.info),
+                self.spec,
+                self.face_finder,
+                self.face_margin,
+                self.face_align,
+            )
+            for name in TTA_COPIES
+        )
+        return replace(framed, copies=copies)
 
     def predict(self, image: ImageSource | DecodedImage, name: str | None = None) -> Prediction:
         """Analyse one image. Raises `InvalidImageError` for input that cannot be analysed."""
@@ -159,14 +193,22 @@ class Detector:
         """Run the model on uint8 model views (N, H, W, 3).
 
         Returns:
-            P(fake) as float64 (N,), and the CAMs (N, H, W) in [0, 1] (None when `with_cam` is False).
+            P(fake) as float64 (N,) (temperature-scaled as the card says), and the CAMs (N, H, W) in [0, 1]
+            (None when `with_cam` is False).
         """
+        prob, _logit, _ood, cam = self.score_views(views, with_cam)
+        return prob, cam
+
+    def score_views(self, views: np.ndarray, with_cam: bool = True):
+        """Like `predict_views`, also returning the raw logits (N,) and OOD scores (N,) (None without OOD):
+        (prob, logit, ood, cam)."""
         batch = model_view_to_tensor(views, self.spec)
-        if not with_cam:
-            (prob,) = self.session.run([OUTPUT_PROB], {INPUT_IMAGE: batch})
-            return prob.reshape(-1).astype(np.float64), None
-        prob, cam = self.session.run([OUTPUT_PROB, OUTPUT_CAM], {INPUT_IMAGE: batch})
-        return prob.reshape(-1).astype(np.float64), normalize_cams(cam, (self.spec.height, self.spec.width))
+        names = [OUTPUT_LOGIT] + ([OUTPUT_OOD] if self.has_ood else []) + ([OUTPUT_CAM] if with_cam else [])
+        outputs = dict(zip(names, self.session.run(names, {INPUT_IMAGE: batch}), strict=True))
+        logit = outputs[OUTPUT_LOGIT].reshape(-1).astype(np.float64)
+        ood = outputs[OUTPUT_OOD].reshape(-1).astype(np.float64) if self.has_ood else None
+        cam = normalize_cams(outputs[OUTPUT_CAM], (self.spec.height, self.spec.width)) if with_cam else None
+        return calibrated_prob(logit, self.temperature), logit, ood, cam
 
     def judge(
         self, framed: Sequence[Framed], with_cam: bool = True, decode_ms: float = 0.0
@@ -176,10 +218,12 @@ class Detector:
         Without `with_cam`, the CAMs are empty (0x0) arrays: for scans that only need the verdicts.
         """
         started = time.perf_counter()
-        views = np.stack([view for item in framed for view in item.views])
-        probs, cams = self.predict_views(views, with_cam)
+        copies = [copy for item in framed for copy in item.copies]
+        views = np.stack([view for item in (*framed, *copies) for view in item.views])
+        probs, logits, ood, cams = self.score_views(views, with_cam)
         if cams is None:
             cams = np.zeros((len(views), 0, 0), np.float32)
+        copy_probs = iter(_most_fake(probs[sum(len(item.views) for item in framed) :], copies))
         share = (time.perf_counter() - started) * 1000.0 / max(1, len(framed))
         timings = Timings(decode_ms=decode_ms, inference_ms=share, total_ms=decode_ms + share)
         results, index = [], 0
@@ -192,13 +236,29 @@ class Detector:
                 FaceVerdict(f.box, f.crop, f.score, float(p[k]), c[k], v[k], f.transform)
                 for k, f in enumerate(item.faces)
             )
-            evidence = Evidence(face_front_end=self.face_finder is not None)
+            evidence = self._evidence(
+                float(p[best]),
+                float(logits[index - count + best]),
+                None if ood is None else float(ood[index - count + best]),
+                tuple(next(copy_probs) for _ in item.copies),
+            )
             results.append(
                 Prediction(
                     float(p[best]), self.threshold, c[best], v[best], item.info, timings, faces, evidence
                 )
             )
         return results
+
+    def _evidence(self, prob: float, logit: float, ood: float | None, tta: tuple[float, ...]) -> Evidence:
+        return Evidence(
+            face_front_end=self.face_finder is not None,
+            logit=logit,
+            ood_score=ood,
+            ood_threshold=float(self.card.ood["threshold"]) if self.card.ood else None,
+            prediction_set=prediction_set(prob, self.conformal) if self.conformal else None,
+            alpha=self.alpha,
+            tta_probs=tta,
+        )
 
     def _predict_chunk(self, chunk, on_error) -> list[Prediction | Rejected]:
         started = time.perf_counter()
@@ -216,6 +276,25 @@ class Detector:
             for slot, prediction in zip(slots, self.judge(framed, decode_ms=decode_ms), strict=True):
                 out[slot] = prediction
         return out
+
+
+def _most_fake(probs: np.ndarray, framed: Sequence[Framed]) -> list[float]:
+    """The highest P(fake) among each framing's views (`probs` holds their views in order)."""
+    out, index = [], 0
+    for item in framed:
+        out.append(float(np.max(probs[index : index + len(item.views)])))
+        index += len(item.views)
+    return out
+
+
+def _conformal(card: ModelCard, alpha: float | None) -> tuple[float | None, dict[str, float] | None]:
+    """The conformal check's alpha and class thresholds (None, None when the card has no calibration)."""
+    if not card.conformal:
+        if alpha is not None:
+            raise ValueError(f"`alpha` needs a model with conformal calibration; {card.name!r} has none")
+        return None, None
+    alpha = float(card.conformal["alpha"]) if alpha is None else check_alpha(alpha)
+    return alpha, class_thresholds(card.conformal["scores"], alpha)
 
 
 def _read_model(path: Path) -> bytes:

@@ -36,11 +36,15 @@ class FacePlacement:
 
 @dataclass(frozen=True)
 class Framed:
-    """The model views of one image: one per face, or a single centre crop when `faces` is empty."""
+    """The model views of one image: one per face, or a single centre crop when `faces` is empty.
+
+    `copies` holds the framings of degraded copies of the image (test-time augmentation), else empty.
+    """
 
     info: ImageInfo
     views: list[np.ndarray]
     faces: list[FacePlacement]
+    copies: tuple[Framed, ...] = ()
 
 
 def frame(

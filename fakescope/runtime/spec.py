@@ -19,6 +19,10 @@ OUTPUT_CAM = "cam"
 
 OUTPUT_NAMES = (OUTPUT_PROB, OUTPUT_LOGIT, OUTPUT_CAM)
 
+OUTPUT_OOD = "ood_score"
+"""Optional output: float32 (N,), min over classes of the squared Mahalanobis distance of the pooled features
+(the GAP output) to the training data's class means, with their shared covariance (the card's `ood`)."""
+
 CARD_METADATA_KEY = "fakescope.model_card"
 """Key of the single JSON entry in the ONNX `metadata_props` that holds the model card."""
 
