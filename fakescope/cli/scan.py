@@ -14,6 +14,7 @@ from tqdm import tqdm
 from fakescope.cli.common import c2pa_trust_option, load_detector, model_option
 from fakescope.runtime.errors import ReportError
 from fakescope.runtime.scan import REPORT_SUFFIXES, scan_folder
+from fakescope.video.scan import VideoJudge
 
 
 @click.command()
@@ -38,8 +39,9 @@ from fakescope.runtime.scan import REPORT_SUFFIXES, scan_folder
 )
 @click.option("--resume", is_flag=True, help="Keep the report and skip paths it already holds.")
 @c2pa_trust_option
-def scan(folder, model, out, recursive, batch_size, workers, threads, resume, c2pa_trust) -> None:
-    """Scan a folder of images into a CSV or JSONL report.
+@click.option("--frames", type=click.IntRange(min=1), default=32, show_default=True, help="Per video.")
+def scan(folder, model, out, recursive, batch_size, workers, threads, resume, c2pa_trust, frames) -> None:
+    """Scan a folder of images and videos into a CSV or JSONL report (one row per file).
 
     Exit 0 once every image file has its row (rejected files are rows with an error), 1 if the scan could not
     run or finish (an unusable model, a report that cannot be written or resumed, or that another scan is
@@ -60,6 +62,7 @@ def scan(folder, model, out, recursive, batch_size, workers, threads, resume, c2
             resume=resume,
             progress=bar.update,
             on_start=lambda total: setattr(bar, "total", total),
+            judges=[VideoJudge(detector, frames=frames)],
         )
     except ReportError as err:
         raise click.ClickException(str(err)) from None

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS
@@ -31,6 +32,7 @@ from fakescope.runtime.scan_rows import Decoded, analyse, decode, error_row
 __all__ = [
     "REPORT_COLUMNS",
     "REPORT_SUFFIXES",
+    "FileJudge",
     "Listing",
     "ScanSummary",
     "find_image_files",
@@ -49,6 +51,18 @@ class ScanSummary:
     skipped_non_images: int
     report: Path
     unreadable_folders: int = 0
+
+
+class FileJudge(Protocol):
+    """Judges files the image pipeline does not read (videos: `fakescope.video.scan.VideoJudge`).
+
+    `files` lists its files under a folder (absolute, sorted); `row` gives one report row per file (the
+    `REPORT_COLUMNS`) and never raises: a file it cannot analyse gets its error in the row.
+    """
+
+    def files(self, folder: Path, recursive: bool) -> list[Path]: ...
+
+    def row(self, path: Path) -> dict: ...
 
 
 @dataclass
@@ -106,6 +120,7 @@ def scan_folder(
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    judges: Sequence[FileJudge] = (),
 ) -> ScanSummary:
     """Analyse every image file under `folder` and append one row per file to `report` (.csv or .jsonl).
 
@@ -119,6 +134,8 @@ def scan_folder(
         resume: keep an existing report and skip the paths it already holds. Defaults to False (overwrite).
         progress: called with the number of rows written after each batch.
         on_start: called once with the number of files still to scan.
+        judges: more kinds of files to report, one row each, written as each is judged (so resumable).
+            Defaults to none (images only).
 
     Raises:
         ReportError: another scan is writing `report`, or `resume` was asked for a file that is not a
@@ -133,8 +150,10 @@ def scan_folder(
         listing = find_image_files(folder, recursive)
         done = writer.reported
         todo = [p for p in listing.images if str(p) not in done]
+        judged = [(j, p) for j in judges for p in j.files(Path(folder).absolute(), recursive)]
+        judged_todo = [(j, p) for j, p in judged if str(p) not in done]
         if on_start:
-            on_start(len(todo))
+            on_start(len(todo) + len(judged_todo))
         failed = [error_row(str(p), detector.threshold, why) for p, why in listing.unreadable]
         failed = [row for row in failed if row["path"] not in done]
         if failed:
@@ -154,8 +173,15 @@ def scan_folder(
                     progress(len(rows))
             if pending_write is not None:
                 pending_write.result()
-    resumed = len(listing.images) - len(todo)
-    return ScanSummary(analysed, rejected, resumed, listing.others, report, len(listing.unreadable))
+        for judge, path in judged_todo:
+            row = judge.row(path)
+            writer.write([row])
+            rejected, analysed = rejected + bool(row["error"]), analysed + (not row["error"])
+            if progress:
+                progress(1)
+    resumed = len(listing.images) + len(judged) - len(todo) - len(judged_todo)
+    others = max(0, listing.others - len(judged))
+    return ScanSummary(analysed, rejected, resumed, others, report, len(listing.unreadable))
 
 
 def _decoded_batches(pool: ThreadPoolExecutor, detector: Detector, paths: list[Path], batch_size: int):
