@@ -3,7 +3,8 @@
 Called by `load_image` on the opened file, so nothing is read twice. Every record is size-checked before it
 is looked at (`MAX_TEXT_CHARS`; XMP by `fakescope.runtime.xmp`), nothing here raises: a record that cannot
 be read becomes a one-line note. C2PA manifests are only validated through a `C2paCheck` passed in (the
-`provenance` extra); without one the result says C2PA was not checked.
+`provenance` extra); without one the result says C2PA was not checked. A JPEG or PNG with no C2PA segment
+(APP11 JUMBF / `caBX`) and no XMP pointer to a remote manifest is not handed to the checker: it has none.
 
 Example:
     >>> with Image.open("sd.png") as image:
@@ -83,7 +84,10 @@ def read_provenance(
     except Exception as err:  # a damaged record must never cost the verdict
         reader.note(f"metadata partly unreadable ({clip(str(err) or type(err).__name__, 100)})")
     summary = C2paSummary(present=_has_c2pa(image))
-    if c2pa is not None and data is not None:
+    scanned = image.format in ("JPEG", "PNG") and "xmp:provenance" not in reader.raw
+    if c2pa is not None and data is not None and scanned and not summary.present:
+        summary = C2paSummary(present=False, checked=True)
+    elif c2pa is not None and data is not None:
         try:
             summary = c2pa(data, C2PA_MIME.get(image.format or "", "application/octet-stream"))
         except Exception as err:

@@ -194,7 +194,7 @@ class Provenance:
         else:
             text = f"nothing declared ({len(self.raw)} metadata keys)" if self.raw else "no provenance data"
         if self.c2pa.signature == "invalid":
-            text = "C2PA manifest invalid; " + text
+            text = "C2PA manifest invalid" + (f"; {text}" if self.declared else "")
         elif self.c2pa.present and not self.c2pa.checked:
             text += f"; {self.c2pa.text}"
         return text

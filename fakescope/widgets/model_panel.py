@@ -16,6 +16,7 @@ from pathlib import Path
 import ipywidgets as ipw
 import traitlets
 
+from fakescope.provenance import checker_if_installed
 from fakescope.runtime import Detector, ModelError, default_model_path, list_models, models_dir
 from fakescope.widgets.env import upload_limits
 from fakescope.widgets.markup import card_html, message_html
@@ -61,7 +62,7 @@ class ModelPanel(ipw.VBox):
     def load(self, path: str | Path) -> None:
         """Load the model at `path` (what picking it in the drop-down does)."""
         try:
-            detector = Detector(path, limits=upload_limits())
+            detector = Detector(path, limits=upload_limits(), c2pa=checker_if_installed())
         except (ModelError, ValueError) as err:
             self.detector = None
             self.card.value = ""

@@ -27,6 +27,7 @@ from fakescope.widgets.pictures import (
     photo_overlay_png,
     png_bytes,
 )
+from fakescope.widgets.provenance_panel import ProvenancePanel
 from fakescope.widgets.theme import styled
 
 SIDE = 180
@@ -62,6 +63,7 @@ class ResultCard(ipw.VBox):
         self.probabilities = ipw.HTML()
         self.meter = ipw.HTML()
         self.info = ipw.HTML(info_html(result.info, faces=_faces_text(result, faces_searched)))
+        self.provenance = ProvenancePanel(result.provenance)
         pictures = styled(
             ipw.HBox(
                 [
@@ -78,7 +80,7 @@ class ResultCard(ipw.VBox):
             "fs-row",
         )
         details = ipw.VBox(
-            [self.verdict, self.probabilities, self.meter, self.info],
+            [self.verdict, self.probabilities, self.meter, self.info, self.provenance],
             layout=ipw.Layout(flex="1 1 260px", max_width="380px", margin="0 0 0 14px"),
         )
         self.children = [
