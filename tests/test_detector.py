@@ -23,7 +23,6 @@ from fakescope.runtime import (
     overlay,
     preprocess,
 )
-from fakescope.runtime.spec import CARD_METADATA_KEY
 
 IMAGES = [random_rgb(60 + 7 * i, 50 + 5 * i, seed=i) for i in range(6)]
 
@@ -166,8 +165,7 @@ def test_removed_or_foreign_cards_are_refused(tmp_path):
     with pytest.raises(ModelCardError, match="no fakescope model card"):
         Detector(unsealed)
     other = onnx.load_from_string(seal_model(tiny_model(seed=1), tiny_card()))
-    foreign_card = next(p.value for p in other.metadata_props if p.key == CARD_METADATA_KEY)
-    onnx.helper.set_model_props(model, {CARD_METADATA_KEY: foreign_card})
+    onnx.helper.set_model_props(model, {p.key: p.value for p in other.metadata_props})  # card and seal
     swapped = tmp_path / "swapped.onnx"
     swapped.write_bytes(model.SerializeToString())
     with pytest.raises(ModelCardError, match="modified after export"):

@@ -1,4 +1,4 @@
-"""Write a model card into an ONNX model, sealed with the hash of its graph.
+"""Write a model card into an ONNX model, sealed with the hash of its graph and card (`runtime.seal`).
 
 Example:
     >>> model_bytes = seal_model(onnx_model, card)
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.integrity import graph_sha256
+from fakescope.runtime.seal import SEAL_METADATA_KEY, SIGNATURE_METADATA_KEY, seal_value
 from fakescope.runtime.spec import CARD_METADATA_KEY
 
 if TYPE_CHECKING:
@@ -18,17 +19,27 @@ if TYPE_CHECKING:
 
 
 def seal_model(model: onnx.ModelProto, card: ModelCard) -> bytes:
-    """Serialize `model` with `card` (its `graph_sha256` filled in) as the only fakescope metadata entry."""
+    """Serialize `model` with `card` (its `graph_sha256` filled in) and the seal over both.
+
+    Any earlier card, seal or signature entry is replaced (a signature does not survive re-sealing).
+    """
     import onnx
 
     sealed = onnx.ModelProto()
     sealed.CopyFrom(model)
-    kept = [p for p in sealed.metadata_props if p.key != CARD_METADATA_KEY]
+    ours = (CARD_METADATA_KEY, SEAL_METADATA_KEY, SIGNATURE_METADATA_KEY)
+    kept = [p for p in sealed.metadata_props if p.key not in ours]
     del sealed.metadata_props[:]
     sealed.metadata_props.extend(kept)
     digest = graph_sha256(sealed.SerializeToString())
+    text = card.with_hash(digest).to_json()
     onnx.helper.set_model_props(
-        sealed, {**{p.key: p.value for p in kept}, CARD_METADATA_KEY: card.with_hash(digest).to_json()}
+        sealed,
+        {
+            **{p.key: p.value for p in kept},
+            CARD_METADATA_KEY: text,
+            SEAL_METADATA_KEY: seal_value(digest, text),
+        },
     )
     data = sealed.SerializeToString()
     if graph_sha256(data) != digest:

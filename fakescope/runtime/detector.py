@@ -31,13 +31,12 @@ from fakescope.runtime.files import FileOverLimitError, NotRegularFileError, rea
 from fakescope.runtime.framing import Framed, frame
 from fakescope.runtime.heatmap import normalize_cams
 from fakescope.runtime.images import DEFAULT_LIMITS, DecodedImage, ImageLimits, ImageSource, load_image
-from fakescope.runtime.integrity import ProtobufError, graph_sha256
 from fakescope.runtime.models import default_model_path
 from fakescope.runtime.preprocess import draft_size_for, model_view_to_tensor
 from fakescope.runtime.provenance import C2paCheck
 from fakescope.runtime.results import FaceVerdict, Prediction, Rejected, Timings, check_threshold
+from fakescope.runtime.seal import ModelVerifier, check_signature, open_sealed
 from fakescope.runtime.spec import (
-    CARD_METADATA_KEY,
     INPUT_IMAGE,
     OUTPUT_CAM,
     OUTPUT_LOGIT,
@@ -67,9 +66,14 @@ class Detector:
             UNSURE). Defaults to the card's; needs a card with conformal calibration.
         tta: also judge a JPEG-75 re-encoding, a half-size copy and a mirror image, in the same batch; labels
             that disagree mean UNSURE. Defaults to False.
+        trust: also require a signature by a trusted key, checked by this object's
+            `verify(message, signature)` (e.g. `fakescope.signing.TrustedKeys.from_file("publisher.pub")`).
+            Defaults to None: the seal is checked, no signature is asked for.
 
     Raises:
-        ModelError: the file is missing, not ONNX, tampered with, or not a fakescope model.
+        ModelError: the file is missing, not ONNX, keeps data in other files, or is not a fakescope model.
+        ModelSealError: the graph or the card was changed after export.
+        ModelSignatureError: `trust` was given and the model is not signed by a key it trusts.
     """
 
     def __init__(
@@ -83,11 +87,15 @@ class Detector:
         c2pa: C2paCheck | None = None,
         alpha: float | None = None,
         tta: bool = False,
+        trust: ModelVerifier | None = None,
     ) -> None:
         self.model_path = Path(model) if model is not None else default_model_path()
         model_bytes = _read_model(self.model_path)
+        self.sealed = open_sealed(model_bytes, str(self.model_path))
+        if trust is not None:
+            check_signature(self.sealed, trust, str(self.model_path))
+        self.card = self.sealed.card
         self.session = _make_session(model_bytes, self.model_path, threads, providers)
-        self.card = _verified_card(self.session, model_bytes, self.model_path)
         _check_io(self.session, self.card, self.model_path)
         self.spec = self.card.input_spec
         if not isinstance(limits, ImageLimits):
@@ -323,30 +331,13 @@ def _make_session(model_bytes: bytes, path: Path, threads, providers) -> ort.Inf
             raise ValueError(f"`threads` must be >= 1. Received: threads={threads}")
         options.intra_op_num_threads = threads
     try:
-        # Loading from bytes means external-data paths inside the model are never followed.
+        # open_sealed refused external data first: onnxruntime would read it relative to the current folder.
         return ort.InferenceSession(
             model_bytes, options, providers=list(providers or ["CPUExecutionProvider"])
         )
     except Exception as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"{path} is not a usable ONNX model: {first_line[:200]}") from None
-
-
-def _verified_card(session: ort.InferenceSession, model_bytes: bytes, path: Path) -> ModelCard:
-    text = session.get_modelmeta().custom_metadata_map.get(CARD_METADATA_KEY)
-    if text is None:
-        raise ModelCardError(f"{path} has no fakescope model card; export it with `fakescope export`")
-    card = ModelCard.from_json(text)
-    try:
-        actual = graph_sha256(model_bytes)
-    except ProtobufError as err:
-        raise ModelError(f"{path} is not a well-formed ONNX file: {err}") from None
-    if card.graph_sha256 != actual:
-        raise ModelCardError(
-            f"{path} was modified after export: graph sha256 {actual[:12]}… does not match the card's "
-            f"{card.graph_sha256[:12]}…"
-        )
-    return card
 
 
 def _check_io(session: ort.InferenceSession, card: ModelCard, path: Path) -> None:

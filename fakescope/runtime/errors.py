@@ -41,5 +41,13 @@ class ModelCardError(ModelError):
     """The model card is missing, malformed or does not match the graph."""
 
 
+class ModelSealError(ModelCardError):
+    """The graph or the card was changed after export: the seal over both does not match, or is missing."""
+
+
+class ModelSignatureError(ModelError):
+    """A signature was asked for (`Detector(trust=...)`) and is missing, malformed or not by a trusted key."""
+
+
 class ReportError(FakescopeError):
     """A scan report cannot be resumed: it is not a fakescope report, or it cannot be read."""
