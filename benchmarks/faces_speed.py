@@ -23,7 +23,8 @@ from PIL import Image
 
 from benchmarks.images import photo_like
 from benchmarks.timing import measure
-from fakescope.runtime.faces import FaceFinder, crop_face
+from fakescope.runtime.face_crop import crop_face
+from fakescope.runtime.faces import FaceFinder
 
 
 def with_face(side: int) -> np.ndarray:

@@ -14,6 +14,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from fakescope.export.card_io import seal_model
 from fakescope.runtime.card import ModelCard
+from fakescope.runtime.face_crop import FaceCrop
 
 CHANNELS = 4
 
@@ -68,8 +69,9 @@ def tiny_model(
 
 
 def tiny_card(size: int = 32, greyscale: bool = False, threshold: float = 0.5, face_crop=None) -> ModelCard:
+    """`face_crop`: a `FaceCrop`, or its card entry as a dict. Defaults to none."""
     return ModelCard(
-        face_crop=face_crop or {},
+        face_crop=FaceCrop.from_dict(face_crop or {}) if not isinstance(face_crop, FaceCrop) else face_crop,
         name="tiny-test",
         version="0.0.1",
         architecture="tiny_conv",

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fakescope.runtime import faces
+from fakescope.runtime import face_crop, faces
 from fakescope.runtime.errors import InvalidImageError, ModelError
 
 skdata = pytest.importorskip("skimage.data")
@@ -138,7 +138,7 @@ def test_a_rotated_face_is_found_its_eye_line_measured_and_aligned_upright(finde
     assert np.hypot(*np.subtract(face.center, (cx, cy))) < 0.1 * upright.width
     # Pillow turns counter-clockwise, which lowers the eye line's angle in y-down coordinates
     assert face.eye_angle == pytest.approx(upright.eye_angle - angle, abs=10.0)
-    aligned = faces.crop_face(turned, face, margin=0.3, align=True)
+    aligned = face_crop.crop_face(turned, face, margin=0.3, align=True)
     (again,) = finder.find(aligned)
     assert abs(again.eye_angle) < 8.0
 
@@ -247,7 +247,8 @@ def test_finding_faces_loads_no_training_or_dashboard_package():
     code = """
 import sys
 import numpy as np
-from fakescope.runtime.faces import crop_face, find_faces
+from fakescope.runtime.face_crop import crop_face
+from fakescope.runtime.faces import find_faces
 faces = find_faces(np.full((64, 64, 3), 128, np.uint8))
 heavy = ("tensorflow", "keras", "tf2onnx", "onnx", "cv2", "skimage", "pandas", "plotly", "ipywidgets")
 print(sorted(m for m in heavy if m in sys.modules), len(faces))

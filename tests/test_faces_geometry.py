@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from fakescope.runtime import faces
+from fakescope.runtime import face_crop, faces
 from fakescope.runtime.faces import Face
 
 
@@ -183,7 +183,7 @@ def face_at(box, score=0.9, angle_deg=0.0) -> Face:
 def test_face_crop_box_is_a_square_inside_the_image_around_the_face(width, height, fx, fy, fw, fh, margin):
     box = (fx * width, fy * height, (fx + fw) * width, (fy + fh) * height)
     face = face_at(box)
-    left, top, right, bottom = faces.face_crop_box(face, (width, height), margin)
+    left, top, right, bottom = face_crop.face_crop_box(face, (width, height), margin)
     side = right - left
     assert bottom - top == side >= 1
     assert min(left, top) >= 0 and right <= width and bottom <= height
@@ -201,26 +201,28 @@ def test_face_crop_box_is_a_square_inside_the_image_around_the_face(width, heigh
 
 
 def test_face_crop_box_example_and_border_policy():
-    assert faces.face_crop_box(face_at((40, 40, 60, 60)), (100, 100), margin=0.5) == (30, 30, 70, 70)
+    assert face_crop.face_crop_box(face_at((40, 40, 60, 60)), (100, 100), margin=0.5) == (30, 30, 70, 70)
     # near the left edge: shifted inside, not padded
-    assert faces.face_crop_box(face_at((0, 40, 20, 60)), (100, 100), margin=0.5) == (0, 30, 40, 70)
+    assert face_crop.face_crop_box(face_at((0, 40, 20, 60)), (100, 100), margin=0.5) == (0, 30, 40, 70)
     # bigger than the image's short side: shrunk to it
-    assert faces.face_crop_box(face_at((10, 10, 90, 50)), (100, 60), margin=0.3) == (20, 0, 80, 60)
+    assert face_crop.face_crop_box(face_at((10, 10, 90, 50)), (100, 60), margin=0.3) == (20, 0, 80, 60)
     with pytest.raises(ValueError, match="margin"):
-        faces.face_crop_box(face_at((0, 0, 10, 10)), (100, 100), margin=-0.1)
+        face_crop.face_crop_box(face_at((0, 0, 10, 10)), (100, 100), margin=-0.1)
 
 
 def test_crop_face_slices_the_crop_box():
     pixels = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
     face = face_at((50, 30, 90, 80))
-    left, top, right, bottom = faces.face_crop_box(face, (160, 120), 0.3)
-    np.testing.assert_array_equal(faces.crop_face(pixels, face, 0.3), pixels[top:bottom, left:right])
+    left, top, right, bottom = face_crop.face_crop_box(face, (160, 120), 0.3)
+    np.testing.assert_array_equal(face_crop.crop_face(pixels, face, 0.3), pixels[top:bottom, left:right])
 
 
 def test_align_by_eyes_with_level_eyes_is_the_plain_crop():
     pixels = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
     face = face_at((50, 30, 90, 80))
-    np.testing.assert_array_equal(faces.align_by_eyes(pixels, face, 0.3), faces.crop_face(pixels, face, 0.3))
+    np.testing.assert_array_equal(
+        face_crop.align_by_eyes(pixels, face, 0.3), face_crop.crop_face(pixels, face, 0.3)
+    )
 
 
 @pytest.mark.parametrize("angle", [-40.0, -12.0, 25.0, 60.0])
@@ -231,8 +233,8 @@ def test_align_by_eyes_undoes_a_rotation_made_by_pillow(angle):
     # Pillow turns counter-clockwise for positive angles; in y-down coordinates the eye line then has -angle
     turned = np.asarray(Image.fromarray(upright).rotate(angle, Image.Resampling.BILINEAR, center=(120, 120)))
     face = face_at((90, 90, 150, 150), angle_deg=-angle)
-    aligned = faces.align_by_eyes(turned, face, margin=0.3).astype(float)
-    reference = faces.crop_face(upright, face_at((90, 90, 150, 150)), margin=0.3).astype(float)
+    aligned = face_crop.align_by_eyes(turned, face, margin=0.3).astype(float)
+    reference = face_crop.crop_face(upright, face_at((90, 90, 150, 150)), margin=0.3).astype(float)
     assert aligned.shape == reference.shape == (96, 96, 3)
     inner = (slice(8, -8), slice(8, -8))  # away from the corners the rotation filled
     assert np.abs(aligned[inner] - reference[inner]).mean() < 3.0  # 40+ when turned the wrong way
@@ -240,15 +242,16 @@ def test_align_by_eyes_undoes_a_rotation_made_by_pillow(angle):
 
 def test_align_by_eyes_fills_outside_corners_from_the_edge_not_black():
     pixels = np.full((100, 100, 3), 200, np.uint8)
-    aligned = faces.align_by_eyes(pixels, face_at((0, 0, 100, 100), angle_deg=45.0), margin=0.0)
+    aligned = face_crop.align_by_eyes(pixels, face_at((0, 0, 100, 100), angle_deg=45.0), margin=0.0)
     assert aligned.shape == (100, 100, 3) and aligned.min() == 200
 
 
 def test_crop_transform_without_align_is_the_crop_box_offset():
     face = face_at((50, 30, 90, 80))
-    left, top, right, bottom = faces.face_crop_box(face, (160, 120), 0.3)
+    left, top, right, bottom = face_crop.face_crop_box(face, (160, 120), 0.3)
     corners = (
-        faces.crop_transform(face, (160, 120), 0.3) @ np.array([[0, 0, 1], [right - left, bottom - top, 1]]).T
+        face_crop.crop_transform(face, (160, 120), 0.3)
+        @ np.array([[0, 0, 1], [right - left, bottom - top, 1]]).T
     )
     np.testing.assert_allclose(corners[:2].T, [[left, top], [right, bottom]], atol=1e-12)
 
@@ -259,10 +262,10 @@ def test_crop_transform_levels_the_eyes_and_is_what_align_by_eyes_samples(angle)
     ys, xs = np.mgrid[0:200, 0:200]
     ramp = np.stack([xs, ys, np.zeros_like(xs)], axis=2).astype(np.uint8)
     face = face_at((70, 70, 130, 130), angle_deg=angle)
-    matrix = faces.crop_transform(face, (200, 200), margin=0.0, align=True)
+    matrix = face_crop.crop_transform(face, (200, 200), margin=0.0, align=True)
     eyes = np.linalg.inv(matrix) @ np.c_[face.keypoints[:2], np.ones(2)].T
     assert eyes[1, 0] == pytest.approx(eyes[1, 1], abs=1e-9) and eyes[0, 0] < eyes[0, 1]
-    aligned = faces.align_by_eyes(ramp, face, margin=0.0).astype(float)
+    aligned = face_crop.align_by_eyes(ramp, face, margin=0.0).astype(float)
     v, u = np.mgrid[0:60, 0:60] + 0.5
     where = np.einsum("ij,jhw->ihw", matrix, np.stack([u, v, np.ones_like(u)]))
     for channel in (0, 1):  # Pillow samples pixel centres (x + 0.5) and truncates to uint8

@@ -10,6 +10,7 @@ from PIL import Image
 
 from fakescope.export.pipeline import export_model
 from fakescope.runtime import Detector
+from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.preprocess import model_view_to_tensor
 from fakescope.train.datasets import load_tensor
 from fakescope.train.training import TrainConfig, train
@@ -72,7 +73,7 @@ def test_the_card_declares_the_front_end_and_serving_matches_keras(photos, expor
 
     result, onnx_path = exported
     card = Detector(onnx_path).card
-    assert card.face_crop == {"enabled": True, "margin": MARGIN, "align": False}
+    assert card.face_crop == FaceCrop(enabled=True, margin=MARGIN, align=False)
     model = keras.models.load_model(result.best_model, compile=False)
     detector = Detector(onnx_path)
     paths = sorted((photos / "test").rglob("*.png"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import click
 
+from fakescope.extras import require_extra
+
 
 @click.command()
 @click.argument("notebook", default="dashboard", metavar="[NOTEBOOK]")
@@ -62,10 +64,8 @@ def dashboard(
     from fakescope.widgets.notebooks import notebook_path
     from fakescope.widgets.serve import dashboard_env, is_local, serve, url_for
 
-    try:
+    with require_extra("widgets"):
         import voila  # noqa: F401
-    except ImportError:
-        raise click.ClickException("the dashboard needs Voila: pip install 'fakescope[widgets]'") from None
     try:
         path = notebook_path(notebook)
     except FileNotFoundError as err:

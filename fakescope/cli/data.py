@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from fakescope.extras import require_extra
+
 
 @click.group()
 def data() -> None:
@@ -40,17 +42,13 @@ def demo(
     overwrite: bool,
 ) -> None:
     """Build the real-vs-fake demo face set in OUT_DIR (LFW crops vs MobileStyleGAN faces)."""
-    try:
+    with require_extra("data"):
         from tqdm import tqdm
 
         from fakescope.data.demo import DemoConfig, build_demo
         from fakescope.runtime.errors import FakescopeError
-
+    try:
         config = DemoConfig(n_fake=n_fake, first_seed=first_seed, split_seed=split_seed)
-    except ModuleNotFoundError as err:
-        raise click.ClickException(
-            f"{err.name} is missing; install the data extra: pip install 'fakescope[data]'"
-        ) from None
     except ValueError as err:
         raise click.BadParameter(str(err)) from None
     with tqdm(total=n_fake, desc="generating faces", unit="face") as bar:

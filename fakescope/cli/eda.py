@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from fakescope.extras import require_extra
+
 CACHE_NAME = "eda-cache.parquet"
 
 
@@ -27,14 +29,12 @@ CACHE_NAME = "eda-cache.parquet"
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per CPU).")
 def eda(data_dir: Path, out_dir: Path, sample: int | None, workers: int | None) -> None:
     """Statistics, figures and shortcut warnings for the real/fake dataset in DATA_DIR."""
-    try:
+    with require_extra("eda"):
         from tqdm import tqdm
 
         from fakescope.data.layout import DatasetLayoutError
         from fakescope.eda.report import write_report
         from fakescope.eda.stats import collect_stats
-    except ModuleNotFoundError as err:
-        raise click.ClickException(f"{err.name} is missing: pip install 'fakescope[eda]'") from None
 
     with tqdm(unit="img", desc="measuring", dynamic_ncols=True) as bar:
         cached: list[int] = []

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from fakescope.extras import require_extra
+
 
 @click.command()
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
@@ -54,15 +56,12 @@ def export(
     face_crop: float | None,
 ) -> None:
     """Export MODEL (a .keras file) to ONNX with in-graph Grad-CAM, validated against Keras."""
-    try:
+    with require_extra("train"):
         from fakescope.export.card import DEFAULT_TEXT, DEMO_TEXT
         from fakescope.export.errors import ValidationError
         from fakescope.export.pipeline import export_model
         from fakescope.runtime.errors import FakescopeError
-    except ModuleNotFoundError as err:
-        raise click.ClickException(
-            f"{err.name} is missing; install the train extra: pip install 'fakescope[train]'"
-        ) from None
+        from fakescope.runtime.face_crop import FaceCrop
     try:
         export_model(
             model,
@@ -76,7 +75,7 @@ def export(
             metrics=metrics,
             name=name,
             text=DEMO_TEXT if demo else DEFAULT_TEXT,
-            face_crop=None if face_crop is None else {"enabled": True, "margin": face_crop, "align": False},
+            face_crop=None if face_crop is None else FaceCrop(enabled=True, margin=face_crop),
             echo=click.echo,
         )
     except ValidationError as err:

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from fakescope.cli.common import c2pa_trust_option, load_detector
+from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS
 
 
@@ -56,8 +57,8 @@ def info(model: str | None, as_json: bool, c2pa_trust: str | None) -> None:
         click.echo(f"  {key.ljust(width)}  {value}")
 
 
-def _face_front_end(face_crop: dict) -> str:
-    if not face_crop.get("enabled"):
+def _face_front_end(face_crop: FaceCrop) -> str:
+    if not face_crop.enabled:
         return "none (the centre crop of the whole image)"
-    aligned = ", eyes levelled" if face_crop.get("align") else ""
-    return f"BlazeFace: each face cropped with a margin of {face_crop.get('margin', 0.3)}{aligned}"
+    aligned = ", eyes levelled" if face_crop.align else ""
+    return f"BlazeFace: each face cropped with a margin of {face_crop.margin}{aligned}"

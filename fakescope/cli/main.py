@@ -15,6 +15,7 @@ import warnings
 import click
 
 from fakescope import __version__
+from fakescope.extras import MissingExtraError
 
 # (module, command attribute) pairs; modules that are missing are skipped so partial installs still work.
 _COMMANDS = (
@@ -32,7 +33,17 @@ _COMMANDS = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Ends a command whose optional package is missing with one line naming the extra (`require_extra`)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except MissingExtraError as err:
+            raise click.ClickException(str(err)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fakescope")
 def cli() -> None:
     """fakescope: deepfake-image detection with Grad-CAM explanations."""

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import click
 
+from fakescope.extras import require_extra
 from fakescope.runtime.errors import FakescopeError
 
 AUGMENTATIONS = ("flip", "crop", "colour", "jpeg", "blur", "resize")
-INSTALL_HINT = "pip install 'fakescope[train]'"
 
 
 def _augment_names(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -133,14 +133,10 @@ def train(
     face_crop_margin: float | None,
 ) -> None:
     """Train a detector on DATA_DIR (140k layout or real/ + fake/) and evaluate it on the test split."""
-    try:
+    with require_extra("train"):
         from fakescope.train.augment import Augment
         from fakescope.train.training import TrainConfig
         from fakescope.train.training import train as run_training
-    except ModuleNotFoundError as err:
-        raise click.ClickException(
-            f"{err.name} is missing; install the train extra: {INSTALL_HINT}"
-        ) from None
     try:
         config = TrainConfig(
             arch=arch,
@@ -203,12 +199,8 @@ def evaluate(
     batch_size: int,
 ) -> None:
     """Score MODEL (.keras or .onnx) on DATA_DIR: threshold on the valid split, metrics on the test split."""
-    try:
+    with require_extra("train"):
         from fakescope.train.evaluate import evaluate_model, write_metrics
-    except ModuleNotFoundError as err:
-        raise click.ClickException(
-            f"{err.name} is missing; install the train extra: {INSTALL_HINT}"
-        ) from None
     if out is None:  # never the run's metrics.json, which the export reads into the card
         out = model.with_name(f"{model.stem}.metrics.json")
     try:

@@ -34,8 +34,8 @@ from fakescope.data.faces_crop import Framing, crop_like_lfw, lfw_capture, lfw_f
 from fakescope.data.layout import SPLITS, discover
 from fakescope.data.shortcut import ShortcutReport, shortcut_check
 from fakescope.data.stylegan import MEAN_STYLE_SEEDS, WHEEL_REQUIREMENT, FaceGenerator, fetch_wheel
+from fakescope.runtime.spec import CLASS_FOLDERS
 
-CLASS_NAMES = ("real", "fake")
 OWNED = (*SPLITS, "manifest.csv", "README.md", "build_report.json")
 """What the builder writes (and removes again when asked to overwrite)."""
 
@@ -141,7 +141,7 @@ def build_demo(
     manifest_sha256 = _write_manifest(out_dir, rows)
     shortcut = shortcut_check(discover(out_dir))
     counts = {
-        s: {c: sum(r["split"] == s and r["label"] == i for r in rows) for i, c in enumerate(CLASS_NAMES)}
+        s: {c: sum(r["split"] == s and r["label"] == i for r in rows) for i, c in enumerate(CLASS_FOLDERS)}
         for s in SPLITS
     }
     seconds = {
@@ -246,7 +246,7 @@ def _write(out_dir: Path, assigned: list[tuple[str, Face]]) -> list[dict]:
     for split, face in sorted(
         assigned, key=lambda item: (SPLITS.index(item[0]), item[1].label, item[1].name)
     ):
-        relative = Path(split) / CLASS_NAMES[face.label] / face.name
+        relative = Path(split) / CLASS_FOLDERS[face.label] / face.name
         data = encode_png(face.pixels)
         (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
         (out_dir / relative).write_bytes(data)

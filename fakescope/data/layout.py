@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS, ImageLimits
+from fakescope.runtime.spec import CLASS_FOLDERS
 
 TRAINING_LIMITS = ImageLimits(min_side=8)
 """Decoding limits for training data: the runtime's defaults, except that small crops (the demo set's 25x25
 faces) are accepted; uploads at serving time keep the runtime's own minimum."""
 
 SPLITS = ("train", "valid", "test")
-CLASS_DIRS = {"real": 0, "fake": 1}
+CLASS_DIRS = {name: label for label, name in enumerate(CLASS_FOLDERS)}
+"""Folder name -> label: {"real": 0, "fake": 1}."""
 SPLIT_ALIASES = {"train": "train", "valid": "valid", "validation": "valid", "val": "valid", "test": "test"}
 
 

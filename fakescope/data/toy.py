@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from fakescope.data.layout import SPLITS
+from fakescope.runtime.spec import CLASS_FOLDERS
 
 
 def toy_image(label: int, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -55,7 +56,7 @@ def write_toy_dataset(
     rng = np.random.default_rng(seed)
     suffix = ".jpg" if fmt.upper() == "JPEG" else f".{fmt.lower()}"
     for split, count in zip(SPLITS, counts, strict=True):
-        for label, name in enumerate(("real", "fake")):
+        for label, name in enumerate(CLASS_FOLDERS):
             folder = root / split / name
             folder.mkdir(parents=True, exist_ok=True)
             for i in range(count):

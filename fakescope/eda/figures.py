@@ -27,8 +27,10 @@ from fakescope.eda.measures import spectrum_frequencies
 from fakescope.eda.shortcuts import LABELS, summary
 from fakescope.eda.table import spectrum_matrix
 from fakescope.eda.worker import EDA_LIMITS
+from fakescope.report.style import CLASS_COLORS
 from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.images import load_image
+from fakescope.runtime.spec import CLASS_NAMES
 
 __all__ = [
     "all_figures",
@@ -43,10 +45,17 @@ __all__ = [
     "summary",
 ]
 
-COLORS = {"real": "#1f77b4", "fake": "#d62728"}
+
+def _translucent(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
+COLORS = {label: CLASS_COLORS[name] for label, name in zip(LABELS, CLASS_NAMES, strict=True)}
+"""The report's and the dashboards' class colours (`fakescope.report.style`), keyed by the table's labels."""
 FORMAT_COLORS = plotly.colors.qualitative.Set2
 """File formats get their own palette, never the class colours."""
-BANDS = {"real": "rgba(31, 119, 180, 0.2)", "fake": "rgba(214, 39, 40, 0.2)"}
+BANDS = {label: _translucent(color, 0.2) for label, color in COLORS.items()}
 MAX_POINTS = 3000
 """Most points per class a scatter shows (a seeded random subset)."""
 

@@ -16,8 +16,10 @@ import pandas as pd
 
 from fakescope.data.layout import SPLITS
 from fakescope.eda.table import spectrum_matrix
+from fakescope.runtime.spec import CLASS_FOLDERS
 
-LABELS = ("real", "fake")
+LABELS = CLASS_FOLDERS
+"""The table's class labels (`fakescope.runtime.spec.CLASS_FOLDERS`)."""
 IMBALANCE_RATIO = 1.5
 SHARE_GAP = 0.2
 """Two classes differ in a categorical column when a value's share differs by this much (0-1)."""

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fakescope.data.layout import CLASS_DIRS, discover, text_path
+from fakescope.data.layout import discover, text_path
 from fakescope.eda.measures import SPECTRUM_BINS
 from fakescope.eda.table import COLUMNS, SPECTRUM_COLUMNS, conform, read_table, table_path, write_table
 from fakescope.eda.worker import FIELDS, Measurements, measure_files
+from fakescope.runtime.spec import CLASS_FOLDERS
 
 POOL_THRESHOLD = 512
 """Fewer images than this are measured in this process: starting worker processes would cost more."""
@@ -34,8 +35,6 @@ CHUNK = 64
 """Images per task sent to a worker (and per progress update)."""
 
 SAMPLE_SEED = 0
-
-_LABELS = {index: name for name, index in CLASS_DIRS.items()}
 
 
 def collect_stats(
@@ -138,7 +137,7 @@ class _Rows:
     ) -> pd.DataFrame:
         data: dict[str, object] = {
             "split": [record.split for record in records],
-            "label": [_LABELS[record.label] for record in records],
+            "label": [CLASS_FOLDERS[record.label] for record in records],
             "path": [text_path(path) for path in paths],
             "file_size": pd.arrays.IntegerArray(sizes, sizes < 0),
             "mtime_ns": pd.arrays.IntegerArray(mtimes, mtimes < 0),

@@ -25,6 +25,8 @@ from fakescope import __version__
 from fakescope.export.errors import ExportError
 from fakescope.export.head import Head
 from fakescope.runtime.card import ModelCard
+from fakescope.runtime.errors import first_line
+from fakescope.runtime.face_crop import FaceCrop
 
 if TYPE_CHECKING:
     import onnx
@@ -141,9 +143,16 @@ def build_card(
         training_data=training_data,
         intended_use=text.intended_use,
         limitations=text.limitations,
-        face_crop=dict(config.get("face_crop", {})),
+        face_crop=_face_crop(config),
         versions=tool_versions(),
     )
+
+
+def _face_crop(config: dict[str, Any]) -> FaceCrop:
+    try:
+        return FaceCrop.from_dict(config.get("face_crop") or {})
+    except ValueError as err:
+        raise ExportError(f"the training config's {err}") from None
 
 
 def decision_threshold(metrics: dict[str, Any]) -> float:
@@ -189,8 +198,7 @@ def check_onnx(model: onnx.ModelProto) -> None:
     try:
         onnx.checker.check_model(model, full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ExportError(f"the ONNX model fails onnx.checker: {first[:300]}") from None
+        raise ExportError(f"the ONNX model fails onnx.checker: {first_line(err, 300)}") from None
 
 
 def _read_json(path: Path, required: bool) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from fakescope.export.errors import ExportError
 from fakescope.export.head import check_head
 from fakescope.export.ood import GaussianStats, ood_graph
 from fakescope.export.spec import DEFAULT_SPEC, ExportSpec
+from fakescope.runtime.errors import first_line
 from fakescope.runtime.spec import OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_OOD, OUTPUT_PROB
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def convert(
     try:
         onnx_model, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=spec.opset)
     except Exception as err:
-        raise ExportError(f"tf2onnx could not convert the model: {_first_line(err)}") from err
+        raise ExportError(f"tf2onnx could not convert the model: {first_line(err, 300)}") from err
     _embed_captured_constants(onnx_model, serve.get_concrete_function(*signature), len(signature))
     _name_batch_axis(onnx_model, spec)
     _canonical_names(onnx_model)
@@ -125,8 +126,3 @@ def _canonical_names(onnx_model: onnx.ModelProto) -> None:
         tensor.name = renamed.get(tensor.name, tensor.name)
     del graph.value_info[:]
     graph.name, graph.doc_string = "fakescope", ""
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:300] if text else type(err).__name__

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fakescope.export.errors import ExportError, ToleranceError
+from fakescope.extras import MissingExtraError
 from fakescope.runtime import faces
 from fakescope.runtime.models import models_dir
 
@@ -143,7 +144,7 @@ def convert_tflite(tflite: Path) -> onnx.ModelProto:
     import onnx
 
     if importlib.util.find_spec("tf2onnx") is None:
-        raise ExportError("tf2onnx is not installed; install the train extra: pip install 'fakescope[train]'")
+        raise MissingExtraError("train", "tf2onnx")
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "blazeface.onnx"
         command = conversion_command(tflite, target)

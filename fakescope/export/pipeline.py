@@ -38,6 +38,7 @@ from fakescope.export.trust import calibrate_exported, calibration_records, fit_
 from fakescope.export.validate import ValidationReport, run_onnx, validate
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.conformal import DEFAULT_ALPHA
+from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.integrity import graph_sha256
 from fakescope.runtime.preprocess import InputSpec
 from fakescope.runtime.spec import OUTPUT_NAMES, OUTPUT_OOD
@@ -88,7 +89,7 @@ def export_model(
     version: str = __version__,
     text: CardText = DEFAULT_TEXT,
     quantize: QuantizeConfig | None = None,
-    face_crop: dict[str, Any] | None = None,
+    face_crop: FaceCrop | None = None,
     calibration: str | os.PathLike | None = None,
     alpha: float = DEFAULT_ALPHA,
     robustness: bool = True,
@@ -111,8 +112,8 @@ def export_model(
         version: the card's version. Defaults to fakescope's version.
         text: the card's training data, intended use and limitations. Defaults to `DEFAULT_TEXT`.
         quantize: INT8 options. Defaults to `QuantizeConfig()`.
-        face_crop: the face front-end the card declares ({"enabled", "margin", "align"}), for models trained
-            on face crops. Defaults to the run's train_config.json `face_crop`, else none.
+        face_crop: the face front-end the card declares, for models trained on face crops. Defaults to the
+            run's train_config.json `face_crop`, else none.
         calibration: labelled images used neither for training nor for the threshold (any layout, all
             splits pooled). Adds the OOD score to the graph (its Gaussian fitted on `calib`'s train split,
             so needs `calib`) and calibrates every written model on these images: temperature, conformal
@@ -140,7 +141,7 @@ def export_model(
     config, run_metrics = read_run_files(model_path, metrics)
     card = build_card(head, config, run_metrics, name=name or out.stem, version=version, text=text)
     if face_crop is not None:
-        card = replace(card, face_crop=dict(face_crop))
+        card = replace(card, face_crop=face_crop)
     input_spec = card.input_spec
     ood = fit_ood(keras_model, calib, card) if calibration is not None else None
     trusted = {}

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fakescope.runtime.spec import (
+    CAM_LAYER,
+    HEAD_LAYERS,
     INPUT_IMAGE,
     OUTPUT_CAM,
     OUTPUT_LOGIT,
@@ -21,10 +23,6 @@ from fakescope.runtime.spec import (
 
 BATCH_AXIS = "N"
 """Name of the dynamic batch dimension of the input and every output."""
-
-CAM_LAYER = "last_conv"
-HEAD_LAYERS = ("gap", "dropout", "logit", "prob_fake")
-"""The Keras head, in order after `CAM_LAYER`: GlobalAveragePooling2D, Dropout, Dense(1) linear, sigmoid."""
 
 PRECISIONS = ("fp32", "fp16", "int8")
 DEFAULT_OPSET = 17

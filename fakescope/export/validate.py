@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fakescope.export.errors import ShapeError, ToleranceError
 from fakescope.export.spec import Tolerance
+from fakescope.runtime.sessions import make_session, read_model_bytes
 from fakescope.runtime.spec import (
     INPUT_IMAGE,
     OUTPUT_CAM,
@@ -153,16 +153,12 @@ def validate(
 
 def run_onnx(model: bytes | str | os.PathLike | onnx.ModelProto, batch: np.ndarray) -> dict[str, np.ndarray]:
     """Every output of `model` on `batch`, with onnxruntime's CPU provider and all graph optimisations."""
-    import onnxruntime as ort
-
+    path = None
     if isinstance(model, (str, os.PathLike)):
-        model = Path(model).read_bytes()
+        path, model = model, read_model_bytes(model)
     elif not isinstance(model, bytes):
         model = model.SerializeToString()
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
-    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    session = make_session(model, path)
     names = [o.name for o in session.get_outputs()]
     return dict(zip(names, session.run(names, {INPUT_IMAGE: batch.astype(np.float32)}), strict=True))
 

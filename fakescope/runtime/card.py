@@ -20,8 +20,9 @@ from typing import Any
 
 from fakescope.runtime.card_trust import TRUST_TYPES, check_trust_fields
 from fakescope.runtime.errors import ModelCardError
+from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.preprocess import RESIZE_FILTER, InputSpec
-from fakescope.runtime.spec import CLASS_NAMES
+from fakescope.runtime.spec import CAM_LAYER, CLASS_NAMES
 
 CARD_SCHEMA_VERSION = 1
 
@@ -42,7 +43,7 @@ class ModelCard:
     class_names: tuple[str, str] = CLASS_NAMES
     label_convention: str = "real=0, fake=1; prob_fake = P(fake)"
     threshold: float = 0.5
-    cam_layer: str = "last_conv"
+    cam_layer: str = CAM_LAYER
     created: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     metrics_quantized: dict[str, Any] = field(default_factory=dict)
@@ -50,7 +51,7 @@ class ModelCard:
     training_data: str = ""
     intended_use: str = ""
     limitations: str = ""
-    face_crop: dict[str, Any] = field(default_factory=dict)
+    face_crop: FaceCrop = field(default_factory=FaceCrop)
     temperature: float = 1.0
     conformal: dict[str, Any] = field(default_factory=dict)
     ood: dict[str, Any] = field(default_factory=dict)
@@ -73,7 +74,10 @@ class ModelCard:
             raise ModelCardError(f"model card class names must be {CLASS_NAMES}; got {self.class_names}")
         if len(self.value_range) != 2 or not all(_is_finite_number(v) for v in self.value_range):
             raise ModelCardError(f"model card value_range must be two numbers; got {self.value_range}")
-        _check_face_crop(self.face_crop)
+        if not isinstance(self.face_crop, FaceCrop):
+            raise ModelCardError(
+                f"model card face_crop must be a FaceCrop; got {type(self.face_crop).__name__}"
+            )
         check_trust_fields(self)
         for key, check in FIELD_CHECKS.items():
             problem = check(getattr(self, key))
@@ -119,6 +123,10 @@ class ModelCard:
             if key in data and isinstance(data[key], list):
                 data[key] = tuple(data[key])
         _check_types(data)
+        try:
+            data["face_crop"] = FaceCrop.from_dict(data.get("face_crop", {}))
+        except ValueError as err:
+            raise ModelCardError(f"model card {err}") from None
         return cls(**data)
 
 
@@ -283,19 +291,6 @@ PRECISIONS = ("fp32", "fp16", "int8")
 
 def _is_finite_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_face_crop(face_crop: dict[str, Any]) -> None:
-    """The face front-end's settings, all optional: {"enabled": bool, "margin": >= 0, "align": bool}."""
-    unknown = sorted(set(face_crop) - {"enabled", "margin", "align"})
-    if unknown:
-        raise ModelCardError(f"model card face_crop has unknown keys: {', '.join(unknown)}")
-    for key in ("enabled", "align"):
-        if key in face_crop and not isinstance(face_crop[key], bool):
-            raise ModelCardError(f"model card face_crop.{key} must be true or false; got {face_crop[key]!r}")
-    margin = face_crop.get("margin", 0.0)
-    if not _is_finite_number(margin) or margin < 0:
-        raise ModelCardError(f"model card face_crop.margin must be a number >= 0; got {margin!r}")
 
 
 def _check_types(data: dict[str, Any]) -> None:

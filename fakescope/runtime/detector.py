@@ -27,7 +27,6 @@ from fakescope.runtime.conformal import check_alpha, class_thresholds, predictio
 from fakescope.runtime.degrade import DEGRADATIONS, TTA_COPIES
 from fakescope.runtime.errors import InvalidImageError, ModelCardError, ModelError
 from fakescope.runtime.faces import FaceFinder
-from fakescope.runtime.files import FileOverLimitError, NotRegularFileError, read_regular_file
 from fakescope.runtime.framing import Framed, frame
 from fakescope.runtime.heatmap import normalize_cams
 from fakescope.runtime.images import DEFAULT_LIMITS, DecodedImage, ImageLimits, ImageSource, load_image
@@ -36,6 +35,7 @@ from fakescope.runtime.preprocess import draft_size_for, model_view_to_tensor
 from fakescope.runtime.provenance import C2paCheck
 from fakescope.runtime.results import FaceVerdict, Prediction, Rejected, Timings, check_threshold
 from fakescope.runtime.seal import ModelVerifier, check_signature, open_sealed
+from fakescope.runtime.sessions import make_session, read_model_bytes
 from fakescope.runtime.spec import (
     INPUT_IMAGE,
     OUTPUT_CAM,
@@ -44,7 +44,6 @@ from fakescope.runtime.spec import (
     OUTPUT_OOD,
 )
 
-MAX_MODEL_BYTES = 512 * 1024 * 1024
 FACE_DECODE_SIDE = 1024
 """With a face front-end, JPEGs are DCT-decoded to no less than this, so face crops keep their detail."""
 
@@ -90,12 +89,12 @@ class Detector:
         trust: ModelVerifier | None = None,
     ) -> None:
         self.model_path = Path(model) if model is not None else default_model_path()
-        model_bytes = _read_model(self.model_path)
+        model_bytes = read_model_bytes(self.model_path)
         self.sealed = open_sealed(model_bytes, str(self.model_path))
         if trust is not None:
             check_signature(self.sealed, trust, str(self.model_path))
         self.card = self.sealed.card
-        self.session = _make_session(model_bytes, self.model_path, threads, providers)
+        self.session = make_session(model_bytes, self.model_path, threads=threads, providers=providers)
         _check_io(self.session, self.card, self.model_path)
         self.spec = self.card.input_spec
         if not isinstance(limits, ImageLimits):
@@ -104,11 +103,9 @@ class Detector:
         if threshold is not None:
             check_threshold(threshold)
         self.threshold = float(threshold if threshold is not None else self.card.threshold)
-        faces = self.card.face_crop
-        use_faces = bool(faces.get("enabled", False)) if face_crop is None else face_crop
-        self.face_finder = FaceFinder(threads=1) if use_faces else None
-        self.face_margin = float(faces.get("margin", 0.3))
-        self.face_align = bool(faces.get("align", False))
+        declared = self.card.face_crop
+        self.face_crop = declared if face_crop is None else replace(declared, enabled=bool(face_crop))
+        self.face_finder = FaceFinder(threads=1) if self.face_crop.enabled else None
         self.c2pa = c2pa
         self.temperature = float(self.card.temperature)
         self.has_ood = OUTPUT_OOD in {o.name for o in self.session.get_outputs()}
@@ -144,7 +141,7 @@ class Detector:
         decoded = self.decode(image, name)
         if name and decoded.info.name != name:
             decoded = DecodedImage(decoded.pixels, replace(decoded.info, name=name))
-        framed = frame(decoded, self.spec, self.face_finder, self.face_margin, self.face_align)
+        framed = frame(decoded, self.spec, self.face_finder, self.face_crop)
         if not self.tta:
             return framed
         copies = tuple(
@@ -152,8 +149,7 @@ class Detector:
                 DecodedImage(DEGRADATIONS[name](decoded.pixels), decoded.info),
                 self.spec,
                 self.face_finder,
-                self.face_margin,
-                self.face_align,
+                self.face_crop,
             )
             for name in TTA_COPIES
         )
@@ -303,41 +299,6 @@ def _conformal(card: ModelCard, alpha: float | None) -> tuple[float | None, dict
         return None, None
     alpha = float(card.conformal["alpha"]) if alpha is None else check_alpha(alpha)
     return alpha, class_thresholds(card.conformal["scores"], alpha)
-
-
-def _read_model(path: Path) -> bytes:
-    try:
-        return read_regular_file(path, MAX_MODEL_BYTES)
-    except FileNotFoundError:
-        raise ModelError(f"model not found: {path}") from None
-    except FileOverLimitError as err:
-        raise ModelError(
-            f"model {path} is over the {MAX_MODEL_BYTES / 1e6:.0f} MB limit ({err.size / 1e6:.0f} MB or more)"
-        ) from None
-    except NotRegularFileError as err:
-        raise ModelError(f"model {path} is {err.kind}, not a regular file") from None
-    except (OSError, ValueError) as err:
-        raise ModelError(f"cannot read model {path}: {getattr(err, 'strerror', None) or err}") from None
-
-
-def _make_session(model_bytes: bytes, path: Path, threads, providers) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    if threads is not None:
-        if threads < 1:
-            raise ValueError(f"`threads` must be >= 1. Received: threads={threads}")
-        options.intra_op_num_threads = threads
-    try:
-        # open_sealed refused external data first: onnxruntime would read it relative to the current folder.
-        return ort.InferenceSession(
-            model_bytes, options, providers=list(providers or ["CPUExecutionProvider"])
-        )
-    except Exception as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ModelError(f"{path} is not a usable ONNX model: {first_line[:200]}") from None
 
 
 def _check_io(session: ort.InferenceSession, card: ModelCard, path: Path) -> None:

@@ -51,3 +51,16 @@ class ModelSignatureError(ModelError):
 
 class ReportError(FakescopeError):
     """A scan report cannot be resumed: it is not a fakescope report, or it cannot be read."""
+
+
+def first_line(err: BaseException, limit: int = 200) -> str:
+    """The first line of `err`'s message (at most `limit` characters), or its type name when it has none.
+
+    Example:
+        >>> first_line(ValueError("bad input\\n  deep traceback detail"))
+        'bad input'
+        >>> first_line(KeyError())
+        'KeyError'
+    """
+    text = str(err).strip()
+    return text.splitlines()[0][:limit] if text else type(err).__name__

@@ -1,4 +1,7 @@
-"""Find faces with MediaPipe's BlazeFace (short range) on onnxruntime, and crop them as the model was trained.
+"""Find faces with MediaPipe's BlazeFace (short range) on onnxruntime: decode, NMS, `FaceFinder`.
+
+Cutting the found faces out (crop geometry, eye alignment, the `FaceCrop` settings) is
+`fakescope.runtime.face_crop`'s job.
 
 BlazeFace takes a 128x128 RGB tensor with values in [-1, 1] (pixel / 127.5 - 1), NHWC, named `input`. The
 photo is letterboxed into it as MediaPipe's ImageToTensorCalculator does (keep the aspect ratio, scale to fit,
@@ -15,7 +18,6 @@ side (16 px in the 128 px tensor) are found reliably; under a tenth they are mos
 Example:
     >>> finder = FaceFinder()
     >>> faces = select_faces(finder.find(pixels), min_score=0.5)
-    >>> left, top, right, bottom = face_crop_box(faces[0], (width, height), margin=0.3)
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ import onnxruntime as ort
 from PIL import Image
 
 from fakescope.runtime.errors import InvalidImageError, ModelError
-from fakescope.runtime.files import FileOverLimitError, read_regular_file
 from fakescope.runtime.models import models_dir
+from fakescope.runtime.sessions import make_session, read_model_bytes
 
 INPUT_SIZE = 128
 STRIDES = (8, 16, 16, 16)
@@ -47,6 +49,7 @@ MIN_SCORE = 0.5
 IOU_THRESHOLD = 0.3
 SCORE_CLIP = 100.0
 MAX_MODEL_BYTES = 16 * 1024 * 1024
+"""BlazeFace short range is under 1 MB."""
 
 
 @dataclass(frozen=True)
@@ -306,99 +309,6 @@ def select_faces(faces: list[Face], min_score: float = MIN_SCORE) -> list[Face]:
     return sorted((f for f in faces if f.score >= min_score), key=lambda f: (-f.area, -f.score))
 
 
-def face_crop_box(face: Face, image_size: tuple[int, int], margin: float = 0.3) -> tuple[int, int, int, int]:
-    """The square (left, top, right, bottom) crop of `face` inside an image of (width, height) pixels.
-
-    The side is the face box's longer side times (1 + 2 * margin): `margin` is added on every side (the DFDC
-    winner added about a third). Policy: never pad. The square is centred on the face box, shifted to lie
-    inside the image when it sticks out, and shrunk to the image's shorter side when it cannot fit; so the
-    crop holds only real pixels, stays square, and keeps the face as central as the photo allows.
-
-    Example:
-        >>> face_crop_box(Face((40, 40, 60, 60), 0.9, np.zeros((6, 2))), (100, 100), margin=0.5)
-        (30, 30, 70, 70)
-    """
-    if margin < 0:
-        raise ValueError(f"`margin` must be >= 0. Received: margin={margin}")
-    width, height = image_size
-    side = min(max(1, round(max(face.width, face.height) * (1 + 2 * margin))), width, height)
-    cx, cy = face.center
-    left = min(max(round(cx - side / 2), 0), width - side)
-    top = min(max(round(cy - side / 2), 0), height - side)
-    return (left, top, left + side, top + side)
-
-
-def crop_face(pixels: np.ndarray, face: Face, margin: float = 0.3, align: bool = False) -> np.ndarray:
-    """The uint8 square crop of `face` (see `face_crop_box`), rotated upright by the eyes when `align`."""
-    if align:
-        return align_by_eyes(pixels, face, margin)
-    left, top, right, bottom = face_crop_box(face, (pixels.shape[1], pixels.shape[0]), margin)
-    return np.ascontiguousarray(pixels[top:bottom, left:right])
-
-
-def crop_transform(
-    face: Face, image_size: tuple[int, int], margin: float = 0.3, align: bool = False
-) -> np.ndarray:
-    """The 3x3 matrix taking (x, y, 1) in `crop_face`'s crop to the photo's pixels (continuous coordinates).
-
-    Use it to draw the crop on the photo or to map a heatmap of the crop back (Pillow's AFFINE transform wants
-    the inverse's first two rows). Without `align` it is a translation by the crop box's top-left corner.
-
-    Example:
-        >>> crop_transform(face, (512, 512)) @ [0, 0, 1]  # the crop's top-left corner in the photo
-        array([149., 52., 1.])
-    """
-    left, top, right, _ = face_crop_box(face, image_size, margin)
-    side = right - left
-    angle = math.radians(face.eye_angle) if align else 0.0
-    cos, sin = math.cos(angle), math.sin(angle)
-    cx, cy = left + side / 2, top + side / 2
-    return np.array(
-        [
-            [cos, -sin, cx - (cos - sin) * side / 2],
-            [sin, cos, cy - (sin + cos) * side / 2],
-            [0.0, 0.0, 1.0],
-        ]
-    )
-
-
-def align_by_eyes(pixels: np.ndarray, face: Face, margin: float = 0.3) -> np.ndarray:
-    """The uint8 square crop of `face_crop_box`'s size and centre, rotated so that the eyes are level.
-
-    Corners the rotation brings in from outside the photo repeat its edge pixels (no black wedges).
-    """
-    image_size = (pixels.shape[1], pixels.shape[0])
-    left, top, right, bottom = face_crop_box(face, image_size, margin)
-    side = right - left
-    reach = math.ceil(side * math.sqrt(0.5)) + 2  # half the diagonal, so any rotation stays in the window
-    x0, y0 = (left + right) // 2 - reach, (top + bottom) // 2 - reach
-    window = _edge_padded(pixels, x0, y0, 2 * reach)
-    (a, b, c), (d, e, f), _ = crop_transform(face, image_size, margin, align=True)
-    # Pillow's affine maps output (x, y) to input (a x + b y + c, d x + e y + f), in continuous coordinates.
-    rotated = Image.fromarray(window).transform(
-        (side, side), Image.Transform.AFFINE, (a, b, c - x0, d, e, f - y0), Image.Resampling.BILINEAR
-    )
-    return np.asarray(rotated, dtype=np.uint8)
-
-
-def _edge_padded(pixels: np.ndarray, x0: int, y0: int, size: int) -> np.ndarray:
-    """The size x size window of `pixels` at (x0, y0); parts outside the image repeat the nearest edge."""
-    top, bottom, above = _span(y0, size, pixels.shape[0])
-    left, right, before = _span(x0, size, pixels.shape[1])
-    inside = pixels[top:bottom, left:right]
-    pads = ((above, size - above - (bottom - top)), (before, size - before - (right - left)), (0, 0))
-    if pads == ((0, 0), (0, 0), (0, 0)):
-        return np.ascontiguousarray(inside)
-    return np.pad(inside, pads, mode="edge")
-
-
-def _span(start: int, size: int, limit: int) -> tuple[int, int, int]:
-    """(first, end, edge copies before) of the pixels read by the window [start, start + size) of a side."""
-    first = min(max(start, 0), limit - 1)
-    end = max(min(start + size, limit), first + 1)
-    return first, end, min(max(first - start, 0), size - (end - first))
-
-
 def _face(points: np.ndarray, score: float) -> Face:
     box = (float(points[0, 0]), float(points[0, 1]), float(points[1, 0]), float(points[1, 1]))
     keypoints = points[2:].copy()
@@ -407,26 +317,8 @@ def _face(points: np.ndarray, score: float) -> Face:
 
 
 def _make_session(path: Path, threads: int) -> ort.InferenceSession:
-    try:
-        data = read_regular_file(path, MAX_MODEL_BYTES)
-    except FileOverLimitError as err:
-        raise ModelError(
-            f"face detector {path} is {err.size / 1e6:.0f} MB or more; BlazeFace is under 1 MB"
-        ) from None
-    except FileNotFoundError:
-        raise ModelError(f"face detector not found: {path}") from None
-    except OSError as err:
-        raise ModelError(f"cannot read face detector {path}: {err.strerror or err}") from None
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.log_severity_level = 3
-    try:
-        session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-    except Exception as err:
-        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise ModelError(f"{path} is not a usable ONNX model: {first_line[:200]}") from None
+    data = read_model_bytes(path, MAX_MODEL_BYTES, what="face detector")
+    session = make_session(data, path, threads=threads)
     inputs = {i.name: i.shape for i in session.get_inputs()}
     outputs = {o.name: o.shape for o in session.get_outputs()}
     if (

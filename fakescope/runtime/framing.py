@@ -6,7 +6,7 @@ with none, or without a front-end, the model sees the centre crop. Each view car
 its pixels back to the original photo, so a heatmap can be drawn where it belongs.
 
 Example:
-    >>> framed = frame(load_image("group.jpg"), InputSpec(160, 160), FaceFinder(), margin=0.3)
+    >>> framed = frame(load_image("group.jpg"), InputSpec(160, 160), FaceFinder(), FaceCrop(True, 0.3))
     >>> len(framed.views), framed.faces[0].box
     (2, (412, 96, 598, 282))
 """
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fakescope.runtime.faces import FaceFinder, crop_face, crop_transform, face_crop_box, select_faces
+from fakescope.runtime.face_crop import FaceCrop, crop_face, crop_transform, face_crop_box
+from fakescope.runtime.faces import FaceFinder, select_faces
 from fakescope.runtime.images import DecodedImage, ImageInfo
 from fakescope.runtime.preprocess import InputSpec, crop_box, model_view
 
@@ -51,10 +52,12 @@ def frame(
     decoded: DecodedImage,
     spec: InputSpec,
     finder: FaceFinder | None = None,
-    margin: float = 0.3,
-    align: bool = False,
+    crop: FaceCrop | None = None,
 ) -> Framed:
-    """The model views of `decoded`: face crops when `finder` finds faces, else the centre crop."""
+    """The model views of `decoded`: face crops (cut as `crop` says) when `finder` finds faces, else the
+    centre crop. `crop` defaults to `FaceCrop()`."""
+    crop = crop if crop is not None else FaceCrop()
+    margin, align = crop.margin, crop.align
     faces = select_faces(finder.find(decoded.pixels))[:MAX_FACES] if finder is not None else []
     if not faces:
         return Framed(decoded.info, [model_view(decoded, spec)], [])

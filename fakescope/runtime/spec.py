@@ -27,4 +27,17 @@ CARD_METADATA_KEY = "fakescope.model_card"
 """Key of the single JSON entry in the ONNX `metadata_props` that holds the model card."""
 
 CLASS_NAMES = ("REAL", "FAKE")
-"""Label convention: real = 0, fake = 1."""
+"""Label convention: real = 0, fake = 1. The verdicts and the card's class names."""
+
+CLASS_FOLDERS = ("real", "fake")
+"""The same classes as dataset folders, table labels and EDA legends: `CLASS_FOLDERS[label]`."""
+
+CAM_LAYER = "last_conv"
+"""The Keras layer whose feature map the in-graph Grad-CAM reads (the card's `cam_layer`)."""
+
+SCALE_LAYER, GAP_LAYER, DROPOUT_LAYER = "scale", "gap", "dropout"
+"""The other named layers of a fakescope Keras model: input scaling, GlobalAveragePooling2D, Dropout; the
+Dense(1) logit and the sigmoid are named after their outputs (`OUTPUT_LOGIT`, `OUTPUT_PROB`)."""
+
+HEAD_LAYERS = (GAP_LAYER, DROPOUT_LAYER, OUTPUT_LOGIT, OUTPUT_PROB)
+"""The head, in order after `CAM_LAYER`, that the exporter checks and turns into the CAM output."""

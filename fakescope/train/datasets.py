@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from fakescope.data.layout import TRAINING_LIMITS, ImageRecord
 from fakescope.runtime.errors import InvalidImageError
+from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.faces import FaceFinder
 from fakescope.runtime.framing import frame
 from fakescope.runtime.images import ImageLimits, load_image
@@ -78,16 +79,18 @@ def class_weights(records: Sequence[ImageRecord]) -> dict[int, float]:
 
 
 def load_tensor(
-    path: str | Path, spec: InputSpec, limits: ImageLimits = TRAINING_LIMITS, face_crop: dict | None = None
+    path: str | Path,
+    spec: InputSpec,
+    limits: ImageLimits = TRAINING_LIMITS,
+    face_crop: FaceCrop | None = None,
 ) -> np.ndarray:
-    """The model input for one file: exactly `fakescope.runtime.preprocess(path, spec, limits)`, or, with a
-    face crop ({"enabled", "margin", "align"} as the model card declares it), the view of the largest face
-    that the runtime's `frame` cuts — the function `Detector` uses at serving time (centre crop if none).
+    """The model input for one file: exactly `fakescope.runtime.preprocess(path, spec, limits)`, or, with an
+    enabled face crop (as the model card declares it), the view of the largest face that the runtime's
+    `frame` cuts — the function `Detector` uses at serving time (centre crop if none).
     """
-    if not (face_crop and face_crop.get("enabled")):
+    if face_crop is None or not face_crop.enabled:
         return preprocess(path, spec, limits)
-    margin, align = float(face_crop.get("margin", 0.3)), bool(face_crop.get("align", False))
-    framed = frame(load_image(path, limits), spec, _face_finder(), margin, align)
+    framed = frame(load_image(path, limits), spec, _face_finder(), face_crop)
     return model_view_to_tensor(framed.views[0], spec)
 
 
@@ -107,7 +110,7 @@ def make_dataset(
     cache: bool | None = None,
     limits: ImageLimits = TRAINING_LIMITS,
     report: DecodeReport | None = None,
-    face_crop: dict | None = None,
+    face_crop: FaceCrop | None = None,
 ) -> tf.data.Dataset:
     """Stream `records` as batches of (image (N, H, W, 3) float32, label (N, 1) float32).
 

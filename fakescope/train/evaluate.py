@@ -25,6 +25,8 @@ import numpy as np
 from fakescope.data.layout import CLASS_DIRS, ImageRecord, discover, split_records
 from fakescope.report.metrics import BinaryMetrics, binary_metrics, choose_threshold
 from fakescope.report.scoring import score_records
+from fakescope.runtime.errors import first_line
+from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.preprocess import InputSpec
 
 TRAIN_CONFIG_FILE = "train_config.json"
@@ -73,8 +75,7 @@ def load_keras_model(path: str | Path):
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as err:
-        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
-        raise ValueError(f"cannot load the Keras model {path}: {first}") from None
+        raise ValueError(f"cannot load the Keras model {path}: {first_line(err, 300)}") from None
 
 
 def check_keras_io(model) -> None:
@@ -103,13 +104,16 @@ def _train_config(model_path: str | Path) -> dict | None:
     return config
 
 
-def face_crop_for(model_path: str | Path) -> dict | None:
+def face_crop_for(model_path: str | Path) -> FaceCrop | None:
     """The face front-end a Keras model was trained with, from `train_config.json` beside it (None: none)."""
     config = _train_config(model_path)
     face_crop = (config or {}).get("face_crop") or None
-    if face_crop is not None and not isinstance(face_crop, dict):
-        raise ValueError(f"the face_crop of {TRAIN_CONFIG_FILE} beside {model_path} is not an object")
-    return face_crop
+    if face_crop is None:
+        return None
+    try:
+        return FaceCrop.from_dict(face_crop)
+    except ValueError as err:
+        raise ValueError(f"{TRAIN_CONFIG_FILE} beside {model_path}: {err}") from None
 
 
 def spec_for(model_path: str | Path, greyscale: bool | None = None, model=None) -> InputSpec:
@@ -140,7 +144,7 @@ def score_keras(
     records: Sequence[ImageRecord],
     spec: InputSpec,
     batch_size: int = 64,
-    face_crop: dict | None = None,
+    face_crop: FaceCrop | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
     """Labels and P(fake) of the readable `records` for a Keras model, plus the skipped files."""
     from fakescope.train.datasets import DecodeReport, make_dataset
@@ -165,7 +169,7 @@ def evaluate_model(
     target_fpr: float | None = None,
     batch_size: int = 64,
     model=None,
-    face_crop: dict | None = None,
+    face_crop: FaceCrop | None = None,
 ) -> Evaluation:
     """Choose the threshold on the validation split and score the test split.
 

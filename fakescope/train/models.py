@@ -18,11 +18,19 @@ import warnings
 import keras
 from keras import layers
 
-from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_LOGIT, OUTPUT_PROB
+from fakescope.runtime.spec import (
+    CAM_LAYER,
+    DROPOUT_LAYER,
+    GAP_LAYER,
+    HEAD_LAYERS,
+    INPUT_IMAGE,
+    OUTPUT_LOGIT,
+    OUTPUT_PROB,
+    SCALE_LAYER,
+)
 
 ARCHITECTURES = ("small_cnn", "mobilenet_v2", "efficientnet_b0")
-CAM_LAYER = "last_conv"
-HEAD_LAYERS = (INPUT_IMAGE, "scale", CAM_LAYER, "gap", "dropout", OUTPUT_LOGIT, OUTPUT_PROB)
+OWN_LAYERS = (INPUT_IMAGE, SCALE_LAYER, CAM_LAYER, *HEAD_LAYERS)
 """Layers that are not part of a pretrained backbone."""
 
 MIN_INPUT_SIZE = 32
@@ -77,8 +85,8 @@ def build_model(
         features = _small_cnn(inputs, input_size)
     else:
         features = layers.Identity(name=CAM_LAYER)(_backbone(arch, inputs, weights))
-    x = layers.GlobalAveragePooling2D(name="gap")(features)
-    x = layers.Dropout(dropout, seed=seed, name="dropout")(x)
+    x = layers.GlobalAveragePooling2D(name=GAP_LAYER)(features)
+    x = layers.Dropout(dropout, seed=seed, name=DROPOUT_LAYER)(x)
     logit = layers.Dense(1, name=OUTPUT_LOGIT)(x)
     prob = layers.Activation("sigmoid", name=OUTPUT_PROB)(logit)
     return keras.Model(inputs, prob, name=arch)
@@ -88,7 +96,7 @@ def backbone_layers(model: keras.Model) -> list[keras.layers.Layer]:
     """The layers of a transfer model's backbone, input to output (empty for small_cnn)."""
     if model.name == "small_cnn":
         return []
-    return [layer for layer in model.layers if layer.name not in HEAD_LAYERS]
+    return [layer for layer in model.layers if layer.name not in OWN_LAYERS]
 
 
 def _small_cnn(inputs: keras.KerasTensor, input_size: int) -> keras.KerasTensor:
@@ -111,10 +119,10 @@ def _small_cnn(inputs: keras.KerasTensor, input_size: int) -> keras.KerasTensor:
 
 def _backbone(arch: str, inputs: keras.KerasTensor, weights: str | None) -> keras.KerasTensor:
     if arch == "mobilenet_v2":
-        scaled = layers.Rescaling(2.0, offset=-1.0, name="scale")(inputs)  # [0, 1] -> [-1, 1]
+        scaled = layers.Rescaling(2.0, offset=-1.0, name=SCALE_LAYER)(inputs)  # [0, 1] -> [-1, 1]
         application = keras.applications.MobileNetV2
     else:
-        scaled = layers.Rescaling(255.0, name="scale")(
+        scaled = layers.Rescaling(255.0, name=SCALE_LAYER)(
             inputs
         )  # [0, 1] -> [0, 255], EfficientNet rescales inside
         application = keras.applications.EfficientNetB0

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 import keras
 import tensorflow as tf
 
+from fakescope.runtime.spec import CAM_LAYER, CLASS_FOLDERS
 from fakescope.train.datasets import class_weights
 from fakescope.train.evaluate import TRAIN_CONFIG_FILE
-from fakescope.train.models import CAM_LAYER
 
 if TYPE_CHECKING:
     from fakescope.train.training import TrainConfig, TrainResult
@@ -44,7 +44,7 @@ def write_train_config(result: TrainResult, config: TrainConfig, data_dir: str |
         "greyscale": config.greyscale,
         "value_range": list(config.spec.value_range),
         "cam_layer": CAM_LAYER,
-        "face_crop": config.face_crop or {},
+        "face_crop": config.face_crop.as_dict() if config.face_crop else {},
         "threshold": result.evaluation.threshold,
         "threshold_rule": result.evaluation.threshold_rule,
         "metrics": result.evaluation.test.as_dict(),
@@ -70,7 +70,7 @@ def write_train_config(result: TrainResult, config: TrainConfig, data_dir: str |
 
 def describe_data(data_dir: Path, counts: dict) -> str:
     """A one-paragraph description of the training data for the model card."""
-    totals = {label: sum(c[label] for c in counts.values()) for label in ("real", "fake")}
+    totals = {label: sum(c[label] for c in counts.values()) for label in CLASS_FOLDERS}
     text = (
         f"{data_dir.name}: {totals['real']} real and {totals['fake']} fake images "
         f"(train/valid/test = {'/'.join(str(sum(c.values())) for c in counts.values())})."

@@ -27,6 +27,7 @@ from pathlib import Path
 import keras
 
 from fakescope.data.layout import SPLITS, discover, split_records
+from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.preprocess import InputSpec
 from fakescope.train.augment import Augment
 from fakescope.train.callbacks import EpochLog, PhaseAware
@@ -110,11 +111,11 @@ class TrainConfig:
         return InputSpec(self.input_size, self.input_size, self.greyscale)
 
     @property
-    def face_crop(self) -> dict | None:
+    def face_crop(self) -> FaceCrop | None:
         """The face front-end as the model card declares it, or None."""
         if self.face_crop_margin is None:
             return None
-        return {"enabled": True, "margin": float(self.face_crop_margin), "align": False}
+        return FaceCrop(enabled=True, margin=float(self.face_crop_margin))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from fakescope.runtime.faces import FaceFinder, crop_face, select_faces
+from fakescope.runtime.face_crop import DEFAULT_MARGIN, crop_face
+from fakescope.runtime.faces import FaceFinder, select_faces
 from fakescope.video.container import VIDEO_EXTENSIONS, open_video
 from fakescope.video.errors import InvalidVideoError
 from fakescope.video.frames import read_frames
@@ -100,7 +101,7 @@ def extract_faces(
     out: str | os.PathLike,
     *,
     frames_per_video: int = 8,
-    margin: float = 0.3,
+    margin: float = DEFAULT_MARGIN,
     size: int | None = None,
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
     seed: int = 1337,
