@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from fakescope.video.errors import MissingExtraError
+from fakescope.extras import require_extra
 
 
 def require_av() -> ModuleType:
     """The `av` module. Raises `MissingExtraError` naming the extra to install when PyAV is missing."""
-    try:
+    with require_extra("video"):
         import av
-    except ModuleNotFoundError:
-        raise MissingExtraError(
-            "video support needs PyAV; install the video extra: pip install 'fakescope[video]'"
-        ) from None
     return av

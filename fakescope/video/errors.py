@@ -8,6 +8,7 @@ Example:
     notes.txt: not a video file (MP4, MOV, MKV, WebM, AVI, ...)
 """
 
+from fakescope.extras import MissingExtraError  # noqa: F401 - the project's one missing-extra error
 from fakescope.runtime.errors import FakescopeError
 
 
@@ -41,7 +42,3 @@ class NoFramesError(InvalidVideoError):
 
 class VideoTooLargeError(InvalidVideoError):
     """The file size, duration, declared resolution or frames to decode exceed the configured limits."""
-
-
-class MissingExtraError(FakescopeError, ImportError):
-    """An optional part of fakescope needs a package that is not installed."""
