@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from PIL import Image
@@ -58,6 +59,10 @@ KNOWN_GENERATORS = (
     ("stable diffusion", "Stable Diffusion"),
     ("imagen", "Google Imagen"),
     ("leonardo.ai", "Leonardo.Ai"),
+    ("openai sora", "OpenAI Sora"),
+    ("google veo", "Google Veo"),
+    ("runwayml", "Runway"),
+    ("runway gen-", "Runway"),
 )
 """Substrings (lower case) of EXIF Software, comments and PNG Software/Source that name a generator."""
 
@@ -94,6 +99,17 @@ def read_provenance(
             summary = replace(summary, checked=True, signature="invalid", failures=("unreadable",))
             reader.note(f"C2PA manifest unreadable ({clip(str(err) or type(err).__name__, 100)})")
     return reader.result(summary)
+
+
+def read_tag_provenance(tags: Mapping[str, str]) -> Provenance:
+    """The provenance declared by a video container's metadata tags (`encoder`, `comment`, QuickTime and
+    Android make/model, ...); never raises. C2PA is not checked for videos."""
+    reader = _Reader()
+    try:
+        reader.tags(tags)
+    except Exception as err:
+        reader.note(f"metadata partly unreadable ({clip(str(err) or type(err).__name__, 100)})")
+    return reader.result(C2paSummary())
 
 
 class _Reader:
@@ -176,13 +192,25 @@ class _Reader:
         if comment and (generator := _generator_in(comment) or _a1111(comment)):
             self.declare("exif", "generated", generator)
         if make or model:
-            self.declare(
-                "exif",
-                "camera",
-                model
-                if model and make and model.startswith(make)
-                else " ".join(v for v in (make, model) if v),
-            )
+            self.declare("exif", "camera", _camera(make, model))
+
+    def tags(self, tags: Mapping[str, str]) -> None:
+        make = model = None
+        for key, value in list(tags.items())[: MAX_RAW_ITEMS * 4]:
+            text = str(value)
+            if len(text) > MAX_TEXT_CHARS:
+                self.note(f"tag {clip(str(key), 40)!r} is {len(text):,} characters, over the limit; not read")
+                continue
+            self.keep(f"tag:{key}", text)
+            name = str(key).lower().rsplit(".", 1)[-1]
+            if name in ("make", "manufacturer"):
+                make = clip(text, 80)
+            elif name == "model":
+                model = clip(text, 80)
+            elif generator := _generator_in(text):
+                self.declare("container", "generated", generator)
+        if make or model:
+            self.declare("container", "camera", _camera(make, model))
 
     def _comment(self, comment: bytes | str) -> None:
         text = comment.decode("utf-8", "replace") if isinstance(comment, bytes) else comment
@@ -213,6 +241,13 @@ class _Reader:
             raw=tuple(self.raw.items()),
             notes=tuple(self.notes),
         )
+
+
+def _camera(make: str | None, model: str | None) -> str:
+    """ "Canon EOS R5" from Make "Canon" and Model "Canon EOS R5" or "EOS R5"."""
+    if make and model and model.lower().startswith(make.lower()):
+        return model
+    return " ".join(v for v in (make, model) if v)
 
 
 def _text_chunks(image: Image.Image) -> dict[str, object]:

@@ -25,7 +25,7 @@ from typing import Literal, Protocol
 from fakescope.runtime.display import one_line
 
 Declared = Literal["generated", "edited with AI", "camera"]
-Source = Literal["c2pa", "xmp", "png-text", "exif", "comment"]
+Source = Literal["c2pa", "xmp", "png-text", "exif", "comment", "container"]
 
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 DIGITAL_SOURCE_TYPES: dict[str, Declared] = {
@@ -150,7 +150,8 @@ class Provenance:
     """What the file's metadata declares about its origin. One-sided evidence: see the module docstring.
 
     `declared` is "generated", "edited with AI", "camera" or None; `source` the record that said so
-    ("c2pa", "xmp", "png-text", "exif", or "comment" for a JPEG/GIF comment); `generator` the tool named
+    ("c2pa", "xmp", "png-text", "exif", "comment" for a JPEG/GIF comment, "container" for a video's metadata
+    tags); `generator` the tool named
     ("Adobe Firefly", "Stable Diffusion (AUTOMATIC1111)"); `source_type` the IPTC digital source type code
     found; `c2pa` the manifest summary; `raw` the metadata keys found with their values cut to one short line
     (at most `MAX_RAW_ITEMS`); `notes` one line per record that could not be read (too large, refused,
@@ -204,7 +205,13 @@ class Provenance:
             return (
                 "C2PA, " + {"valid": "signature valid", "untrusted": "untrusted signer"}[self.c2pa.signature]
             )
-        texts = {"xmp": "XMP", "png-text": "PNG text", "exif": "EXIF", "comment": "file comment"}
+        texts = {
+            "xmp": "XMP",
+            "png-text": "PNG text",
+            "exif": "EXIF",
+            "comment": "file comment",
+            "container": "container tags",
+        }
         return texts.get(self.source or "", "metadata")
 
     def disagreement(self, label: str) -> str | None:

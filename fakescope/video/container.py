@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
+from fakescope.runtime.metadata import read_tag_provenance
+from fakescope.runtime.provenance import NO_PROVENANCE, Provenance
 from fakescope.video._av import require_av
 from fakescope.video.errors import (
     AudioOnlyError,
@@ -75,6 +77,8 @@ class VideoInfo:
     codec: str
     container: str
     file_size: int | None
+    provenance: Provenance = field(default=NO_PROVENANCE, repr=False)
+    """What the container's metadata tags declare about the clip's origin (one-sided evidence)."""
 
     def rotated(self, rotation: int) -> VideoInfo:
         """The same facts for frames displayed rotated by `rotation` degrees (from the coded orientation)."""
@@ -194,6 +198,7 @@ def _checked(container, name: str | None, size: int | None, limits: VideoLimits)
         codec=context.name,
         container=container.format.name.split(",")[0],
         file_size=size,
+        provenance=read_tag_provenance({**stream.metadata, **container.metadata}),
     )
     stream.thread_type = "AUTO"
     return OpenVideo(container, stream, info, _keyframes(stream, start), start)

@@ -22,12 +22,13 @@ from fakescope.runtime.detector import Detector
 from fakescope.runtime.images import DecodedImage, ImageInfo
 from fakescope.runtime.preprocess import InputSpec, crop_box
 from fakescope.runtime.results import FaceVerdict, Prediction
+from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.video.aggregate import DEFAULT_AGGREGATION, aggregate, check_aggregation
 from fakescope.video.container import OpenVideo, VideoSource, open_video
 from fakescope.video.errors import NoFramesError, VideoTooLargeError
 from fakescope.video.frames import DecodeStats, VideoFrame, read_frames
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
-from fakescope.video.results import MostFakeFrame, TimelinePoint, Track, VideoPrediction, VideoTimings
+from fakescope.video.results import UNSURE, MostFakeFrame, TimelinePoint, Track, VideoPrediction, VideoTimings
 from fakescope.video.sampler import (
     DEFAULT_FRAMES,
     Read,
@@ -205,6 +206,9 @@ class _Analysis:
             prob_fake = deciding.score
             size = (info.width, info.height)
             most_fake = MostFakeFrame(state.best_time, deciding.id, size, state.best, state.best_picture)
+        label = CLASS_NAMES[1] if prob_fake >= threshold else CLASS_NAMES[0]
+        if declared := info.provenance.disagreement(label):
+            verdict, reasons = UNSURE, (*reasons, declared)
         return VideoPrediction(
             verdict=verdict,
             reasons=reasons,

@@ -17,6 +17,7 @@ import numpy as np
 from fakescope.runtime.checks import UNSURE
 from fakescope.runtime.display import freeze, html_card, number, one_line
 from fakescope.runtime.heatmap import overlay, place_cams
+from fakescope.runtime.provenance import Provenance
 from fakescope.runtime.results import FaceVerdict
 from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.video.container import VideoInfo
@@ -145,6 +146,11 @@ class VideoPrediction:
         return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
 
     @property
+    def provenance(self) -> Provenance:
+        """What the container's metadata declares about the clip's origin (never changes P(fake))."""
+        return self.info.provenance
+
+    @property
     def track(self) -> Track | None:
         """The deciding (most fake) track, or None when no face was found."""
         return max(self.tracks, key=lambda t: t.score) if self.tracks else None
@@ -185,6 +191,7 @@ class VideoPrediction:
             "prob_fake": round(self.prob_fake, 6),
             "threshold": round(self.threshold, 6),
             "faces": [{"box": list(t.boxes[-1]), "prob_fake": round(t.score, 6)} for t in self.tracks],
+            "provenance": self.provenance.as_dict(),
             "error": "",
         }
 

@@ -76,4 +76,5 @@ class VideoJudge:
             "height": info.height,
             "format": f"{info.container}/{info.codec}",
             "faces": faces_text(record["faces"]),
+            "provenance": record["provenance"],
         }
