@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("tensorflow", "keras", "tf2onnx", "cv2", "pandas", "plotly", "ipywidgets")
+HEAVY = ("tensorflow", "keras", "tf2onnx", "cv2", "pandas", "plotly", "ipywidgets", "cryptography")
 
 
 def test_runtime_predicts_without_heavy_packages(tiny_model_path):

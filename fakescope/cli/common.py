@@ -10,18 +10,47 @@ from fakescope.runtime import Detector, ModelError
 
 
 def load_detector(
-    model: str | None, threads: int | None = None, *, c2pa: bool = False, c2pa_trust: str | None = None
+    model: str | None,
+    threads: int | None = None,
+    *,
+    c2pa: bool = False,
+    c2pa_trust: str | None = None,
+    trust: tuple[str, ...] = (),
 ) -> Detector:
     """A `Detector`, or a one-line `Error: ...` and exit status 1 when the model cannot be used.
 
     With `c2pa`, it validates C2PA manifests when the `provenance` extra is installed (trusting the signers
-    of the PEM file `c2pa_trust`); without the extra, provenance says C2PA was not checked.
+    of the PEM file `c2pa_trust`); without the extra, provenance says C2PA was not checked. With `trust`
+    (public key files), the model must be signed by one of those keys (the `signing` extra).
     """
     checker = c2pa_checker(c2pa_trust) if c2pa else None
+    verifier = trusted_keys(trust) if trust else None
     try:
-        return Detector(model, threads=threads, c2pa=checker)
+        return Detector(model, threads=threads, c2pa=checker, trust=verifier)
     except (ModelError, ValueError) as err:
         raise click.ClickException(str(err)) from None
+
+
+def trusted_keys(paths: tuple[str, ...]):
+    """`fakescope.signing.TrustedKeys` of the public key files, with one-line errors."""
+    try:
+        from fakescope.signing import SigningError, TrustedKeys
+    except ModuleNotFoundError:
+        raise click.ClickException(
+            "--trust needs the signing extra: pip install 'fakescope[signing]'"
+        ) from None
+    try:
+        return TrustedKeys.from_file(*paths)
+    except SigningError as err:
+        raise click.BadParameter(str(err), param_hint="--trust") from None
+
+
+trust_option = click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Public key (PEM) of a publisher you trust: the model must be signed by it. Repeatable.",
+)
 
 
 model_option = click.option(

@@ -41,6 +41,11 @@ from fakescope.extras import require_extra
     default=None,
     help="Trained on face crops with this margin: the runtime finds and crops faces the same way.",
 )
+@click.option(
+    "--sign",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Sign every written model with this Ed25519 private key (from `fakescope keygen`).",
+)
 def export(
     model: Path,
     out: Path,
@@ -54,6 +59,7 @@ def export(
     name: str | None,
     demo: bool,
     face_crop: float | None,
+    sign: Path | None,
 ) -> None:
     """Export MODEL (a .keras file) to ONNX with in-graph Grad-CAM, validated against Keras."""
     with require_extra("train"):
@@ -76,6 +82,7 @@ def export(
             name=name,
             text=DEMO_TEXT if demo else DEFAULT_TEXT,
             face_crop=None if face_crop is None else FaceCrop(enabled=True, margin=face_crop),
+            sign=sign,
             echo=click.echo,
         )
     except ValidationError as err:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from fakescope.cli.common import c2pa_trust_option, load_detector
+from fakescope.cli.common import c2pa_trust_option, load_detector, trust_option
 from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS
 
@@ -21,7 +21,8 @@ from fakescope.runtime.images import SUPPORTED_EXTENSIONS
 @click.argument("model", required=False, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the card (or the provenance) as JSON.")
 @c2pa_trust_option
-def info(model: str | None, as_json: bool, c2pa_trust: str | None) -> None:
+@trust_option
+def info(model: str | None, as_json: bool, c2pa_trust: str | None, trust: tuple[str, ...]) -> None:
     """Print the model card of MODEL (default: the bundled model) after verifying it, or, for an image
     file, everything its metadata declares about its origin (XMP, EXIF, PNG text, C2PA)."""
     if model and Path(model).suffix.lower() in SUPPORTED_EXTENSIONS:
@@ -29,7 +30,7 @@ def info(model: str | None, as_json: bool, c2pa_trust: str | None) -> None:
 
         print_provenance(model, as_json, c2pa_trust)
         return
-    detector = load_detector(model)
+    detector = load_detector(model, trust=trust)
     card = detector.card
     if as_json:
         click.echo(card.to_json())
@@ -51,10 +52,24 @@ def info(model: str | None, as_json: bool, c2pa_trust: str | None) -> None:
         "limitations": card.limitations or "-",
         "versions": ", ".join(f"{k} {v}" for k, v in card.versions.items()) or "-",
         "graph sha256": card.graph_sha256,
+        "seal": f"{detector.sealed.seal} (graph and card, verified)",
+        "signature": _signature(detector.sealed.signature, trust),
     }
     width = max(map(len, rows))
     for key, value in rows.items():
         click.echo(f"  {key.ljust(width)}  {value}")
+
+
+def _signature(entry: str | None, trust: tuple[str, ...]) -> str:
+    if entry is None:
+        return "none"
+    try:
+        signer = json.loads(entry).get("key_id", "?")
+    except (ValueError, AttributeError):
+        signer = "?"
+    if trust:
+        return f"ed25519 key {signer}, verified against {', '.join(trust)}"
+    return f"by key {signer}, not checked (pass --trust KEY.pub)"
 
 
 def _face_front_end(face_crop: FaceCrop) -> str:

@@ -22,6 +22,7 @@ _COMMANDS = (
     ("fakescope.cli.predict", "predict"),
     ("fakescope.cli.scan", "scan"),
     ("fakescope.cli.info", "info"),
+    ("fakescope.cli.keygen", "keygen"),
     ("fakescope.cli.data", "data"),
     ("fakescope.cli.train", "train"),
     ("fakescope.cli.train", "evaluate"),

@@ -93,6 +93,7 @@ def export_model(
     calibration: str | os.PathLike | None = None,
     alpha: float = DEFAULT_ALPHA,
     robustness: bool = True,
+    sign: str | os.PathLike | None = None,
     echo: Callable[[str], Any] | None = None,
 ) -> ExportResult:
     """Export a trained Keras model to sealed ONNX files, validating each one.
@@ -121,6 +122,8 @@ def export_model(
             before/after, selective prediction, robustness). Defaults to None (none of this).
         alpha: the card's default conformal error level. Defaults to 0.05.
         robustness: with `calibration`, re-score the test split under each degradation. Defaults to True.
+        sign: an Ed25519 private key (PEM, from `fakescope keygen`) that signs every written model; needs
+            the `signing` extra. Defaults to None (sealed, not signed).
         echo: called with each progress line and validation table. Defaults to silence.
 
     Raises:
@@ -131,6 +134,7 @@ def export_model(
     say = echo or (lambda _line: None)
     model_path, out = Path(model), Path(out)
     _check_options(model_path, out, int8, calib, calib_images, validation_images)
+    signing_key = _signing_key(sign) if sign is not None else None
     if calibration is not None and calib is None:
         raise ExportError(
             "--calibration needs --calib DATA: the OOD statistics are fitted on its train split"
@@ -197,7 +201,10 @@ def export_model(
             variant = _write_sealed(path, quantized, replace(variant, metrics_quantized=change))
         written.append(ExportedModel(precision, path, variant, report))
     for exported in written:
-        say(f"wrote {exported.path} ({exported.size_bytes / 1e6:.2f} MB, {exported.precision})")
+        signed = ""
+        if signing_key is not None:
+            signed = f", signed by key {_sign(exported.path, signing_key)}"
+        say(f"wrote {exported.path} ({exported.size_bytes / 1e6:.2f} MB, {exported.precision}{signed})")
     return ExportResult(tuple(written))
 
 
@@ -217,6 +224,24 @@ def _write_sealed(path: Path, model, card: ModelCard) -> ModelCard:
     data = seal_model(model, card)
     path.write_bytes(data)
     return card.with_hash(graph_sha256(data))
+
+
+def _signing_key(path: str | os.PathLike):
+    """The private key, loaded before any work so a bad key fails first."""
+    try:
+        from fakescope.signing import SigningError, load_private_key
+    except ModuleNotFoundError:
+        raise ExportError("--sign needs the signing extra: pip install 'fakescope[signing]'") from None
+    try:
+        return load_private_key(path)
+    except SigningError as err:
+        raise ExportError(str(err)) from None
+
+
+def _sign(path: Path, key) -> str:
+    from fakescope.signing import sign_model_file
+
+    return sign_model_file(path, key)
 
 
 def _check_options(model: Path, out: Path, int8: bool, calib, calib_images: int, validation_images: int):
