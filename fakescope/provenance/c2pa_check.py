@@ -7,9 +7,12 @@ and its actions declare nothing. A manifest kept at a remote address is never fe
 present and not checked, with its address.
 
 Example:
-    >>> check = C2paChecker()
-    >>> check(Path("firefly.jpg").read_bytes(), "image/jpeg").signature
-    'untrusted'
+    >>> import io
+    >>> from PIL import Image
+    >>> buffer = io.BytesIO()
+    >>> Image.new("RGB", (8, 8)).save(buffer, "JPEG")
+    >>> C2paChecker()(buffer.getvalue(), "image/jpeg").text
+    'no C2PA manifest'
 """
 
 from __future__ import annotations
@@ -47,11 +50,13 @@ class C2paChecker:
         import c2pa
 
         self._c2pa = c2pa
+        self._trusting = trust_anchors is not None
         settings = {**OFFLINE, "trust": {"trust_anchors": trust_anchors}}
         self._context = c2pa.Context.from_dict(settings)
 
     def __repr__(self) -> str:
-        return f"C2paChecker(c2pa-python {self._c2pa.sdk_version()}, offline)"
+        trust = "trusting the given roots" if self._trusting else "trusting no signer"
+        return f"C2paChecker(offline, {trust})"
 
     def __call__(self, data: bytes, mime_type: str) -> C2paSummary:
         c2pa = self._c2pa

@@ -7,6 +7,7 @@ so they all read the same way: the verdict first, a few rounded numbers, no arra
 Example:
     >>> one_line("Prediction", "FAKE", prob_fake=0.97312, threshold=0.5, extra=("2 faces",))
     'Prediction(FAKE, prob_fake=0.973, threshold=0.500, 2 faces)'
+    >>> from fakescope.runtime.images import ImageInfo
     >>> describe_image(ImageInfo(640, 480, "JPEG", "RGB", 1234, "a.jpg"))
     "'a.jpg' 640x480 JPEG"
 """

@@ -4,9 +4,9 @@ Four states, one colour each: green "camera", amber "declared AI", grey "no prov
 invalid" (a C2PA manifest failed validation). The panel renders `Prediction.provenance`; it reads nothing.
 
 Example:
-    >>> panel = ProvenancePanel(detector.predict("firefly.jpg").provenance)
+    >>> panel = ProvenancePanel(Provenance(declared="camera", source="exif", generator="Canon EOS R5"))
     >>> panel.state
-    'declared AI'
+    'camera'
 """
 
 from __future__ import annotations
