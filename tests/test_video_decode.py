@@ -164,3 +164,28 @@ def test_file_size_and_duration_limits_are_checked_from_the_header(tmp_path):
         open_video(path, VideoLimits(max_duration_s=1.0))
     with open_video(path.read_bytes(), name="in-memory") as video:
         assert video.info.duration_s == pytest.approx(2.0) and video.info.name == "in-memory"
+
+
+def test_prefetching_stays_bounded_and_hands_over_decoding_errors():
+    import threading
+
+    from fakescope.video.frames import prefetched
+
+    made = []
+    more = threading.Event()
+
+    def frames():
+        for index in range(100):
+            made.append(index)
+            yield index
+            if index == 4:
+                raise VideoTooLargeError("clip: decoding stopped at the limit of 5 frames")
+
+    stream = prefetched(frames(), depth=2)
+    assert next(stream) == 0
+    more.wait(0.3)
+    assert len(made) <= 4  # one taken, two queued, one waiting to be queued
+    taken = [0]
+    with pytest.raises(VideoTooLargeError, match="limit of 5"):
+        taken.extend(stream)
+    assert taken == [0, 1, 2, 3, 4]  # every frame decoded before the error arrives first, in order

@@ -213,9 +213,16 @@ def _duration(container, stream) -> float:
 
 
 def _keyframes(stream, start: float) -> np.ndarray:
+    """Keyframe times from the index, in seconds from the first frame.
+
+    Index timestamps are decoding times, which run ahead of presentation by the reordering delay (B-frames);
+    the first keyframe is shown at the start, so that delay is its offset.
+    """
     entries = stream.index_entries or ()
-    times = [float(e.timestamp * stream.time_base) - start for e in entries if e.is_keyframe]
-    return np.unique(np.maximum(np.asarray(times, np.float64), 0.0))
+    times = np.asarray([float(e.timestamp * stream.time_base) for e in entries if e.is_keyframe], np.float64)
+    if times.size == 0:
+        return times
+    return np.unique(times - times.min())
 
 
 def _open_handle(

@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -174,3 +176,39 @@ def _converted(frame, index: int, time: float, max_side: int) -> VideoFrame:
         if rotation % 180:
             width, height = height, width
     return VideoFrame(index, time, (width, height), rotation, np.ascontiguousarray(pixels))
+
+
+def prefetched(frames: Iterator[VideoFrame], depth: int) -> Iterator[VideoFrame]:
+    """The same frames, decoded up to `depth` ahead on a daemon thread (PyAV decodes without the GIL).
+
+    An error raised while decoding is raised here, in order; closing the iterator stops the thread.
+    """
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def fill() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        slots.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(done)
+        except BaseException as err:  # handed to the consumer, which raises it
+            slots.put(err)
+
+    worker = threading.Thread(target=fill, daemon=True, name="fakescope-video-decode")
+    worker.start()
+    try:
+        while (item := slots.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()

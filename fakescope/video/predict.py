@@ -1,8 +1,8 @@
 """`predict_video`: open, sample, decode, find faces, judge, track, aggregate — one verdict per clip.
 
-Frames flow through in small batches and are dropped once judged; per track only its scores, boxes and best
-view are kept (and the pictures of the frames where a track peaked), so memory does not grow with the
-clip's length.
+Frames are decoded on a reader thread (at most `PREFETCH_FRAMES` ahead, so decoding overlaps the model) and
+flow through in small batches, dropped once judged; per track only its scores, boxes and best view are kept
+(and the pictures of the frames where a track peaked), so memory does not grow with the clip's length.
 
 Example:
     >>> result = predict_video(Detector(), "clip.mp4", frames=16)
@@ -26,7 +26,7 @@ from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.video.aggregate import DEFAULT_AGGREGATION, aggregate, check_aggregation
 from fakescope.video.container import OpenVideo, VideoSource, open_video
 from fakescope.video.errors import NoFramesError, VideoTooLargeError
-from fakescope.video.frames import DecodeStats, VideoFrame, read_frames
+from fakescope.video.frames import DecodeStats, VideoFrame, prefetched, read_frames
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
 from fakescope.video.results import UNSURE, MostFakeFrame, TimelinePoint, Track, VideoPrediction, VideoTimings
 from fakescope.video.sampler import (
@@ -41,6 +41,8 @@ from fakescope.video.tracker import IoUTracker
 from fakescope.video.verdict import clip_verdict, deciding_tracks
 
 BATCH_FRAMES = 8
+PREFETCH_FRAMES = 8
+"""Frames decoded ahead on the reader thread while the model judges the previous batch."""
 THUMBNAIL_SIDE = 320
 DEFAULT_FPS = 25.0
 
@@ -84,7 +86,7 @@ def predict_video(
         opened = time.perf_counter()
         decode_s = analysis_s = 0.0
         batch: list[VideoFrame] = []
-        stream = read_frames(
+        frames_read = read_frames(
             video,
             reads,
             keyframes_only=keyframes_only,
@@ -92,6 +94,7 @@ def predict_video(
             max_decoded=limits.max_frames_decoded,
             stats=stats,
         )
+        stream = prefetched(frames_read, PREFETCH_FRAMES)
         while True:
             tick = time.perf_counter()
             frame = next(stream, None)
