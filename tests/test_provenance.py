@@ -20,7 +20,7 @@ from provenance_factory import (
     xmp_packet,
 )
 
-from fakescope.runtime import Detector, load_image
+from fakescope.runtime import Detector, InvalidImageError, load_image
 from fakescope.runtime.xmp import MAX_DEPTH, XmpRefused, read_xmp
 
 BILLION_LAUGHS = (
@@ -218,3 +218,13 @@ def test_provenance_never_changes_p_fake_and_a_disagreement_is_a_reason(tiny_mod
     row = declared.as_row()
     assert row["provenance"]["declared"] == declared.provenance.declared
     assert row["provenance"]["summary"] == declared.provenance.summary
+
+
+def test_a_compressed_text_bomb_is_refused_by_pillow_in_one_line():
+    """14 KB of zTXt/iTXt that inflates to 5 MB: Pillow stops at its 1 MB text limit while opening the
+    file, so the image is rejected (one line, milliseconds) rather than half-read."""
+    data = png_with_text({"parameters": "Steps: 1, " * 500_000}, compressed=True)
+    started = time.perf_counter()
+    with pytest.raises(InvalidImageError, match="too large") as caught:
+        load_image(data)
+    assert time.perf_counter() - started < 1.0 and "\n" not in str(caught.value)

@@ -29,11 +29,13 @@ from fakescope.runtime.images import (
 )
 from fakescope.runtime.models import default_model_path, list_models, models_dir
 from fakescope.runtime.preprocess import InputSpec, model_view, preprocess
+from fakescope.runtime.provenance import C2paSummary, Provenance
 from fakescope.runtime.results import FaceVerdict, Prediction, Rejected, Timings
 
 __all__ = [
     "DEFAULT_LIMITS",
     "SUPPORTED_EXTENSIONS",
+    "C2paSummary",
     "CorruptImageError",
     "DecodedImage",
     "Detector",
@@ -49,6 +51,7 @@ __all__ = [
     "ModelCardError",
     "ModelError",
     "Prediction",
+    "Provenance",
     "Rejected",
     "Timings",
     "UnsupportedFormatError",
