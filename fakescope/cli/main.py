@@ -21,6 +21,7 @@ from fakescope.extras import MissingExtraError
 _COMMANDS = (
     ("fakescope.cli.predict", "predict"),
     ("fakescope.cli.scan", "scan"),
+    ("fakescope.cli.report", "report"),
     ("fakescope.cli.info", "info"),
     ("fakescope.cli.keygen", "keygen"),
     ("fakescope.cli.data", "data"),

@@ -98,7 +98,7 @@ class ReportFile:
             self._append("".join(json.dumps(row) + "\n" for row in rows))
         else:
             self._append(
-                _csv_text([[spreadsheet_safe(_cell(row[c])) for c in REPORT_COLUMNS] for row in rows])
+                _csv_text([[spreadsheet_safe(text_cell(row[c])) for c in REPORT_COLUMNS] for row in rows])
             )
 
     def close(self) -> None:
@@ -220,5 +220,6 @@ def _jsonl_report(data: bytes, path: Path) -> tuple[int, set[str]]:
     return complete, paths
 
 
-def _cell(value: object) -> object:
+def text_cell(value: object) -> object:
+    """A row's value as the CSV holds it (a record such as the provenance becomes its summary text)."""
     return provenance_text(value) if isinstance(value, dict) else value

@@ -20,12 +20,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from fakescope.runtime.detector import Detector
-from fakescope.runtime.images import SUPPORTED_EXTENSIONS
+from fakescope.runtime.listing import Listing, find_image_files
 from fakescope.runtime.report_file import REPORT_COLUMNS, REPORT_SUFFIXES, ReportFile, read_reported_paths
 from fakescope.runtime.scan_rows import Decoded, analyse, decode, error_row
 
@@ -63,50 +63,6 @@ class FileJudge(Protocol):
     def files(self, folder: Path, recursive: bool) -> list[Path]: ...
 
     def row(self, path: Path) -> dict: ...
-
-
-@dataclass
-class Listing:
-    """Image files under a folder (absolute, sorted), the count of other files, and folders that failed."""
-
-    images: list[Path] = field(default_factory=list)
-    others: int = 0
-    unreadable: list[tuple[Path, str]] = field(default_factory=list)
-
-    def __repr__(self) -> str:
-        return f"Listing({len(self.images)} images, {self.others} others, {len(self.unreadable)} unreadable)"
-
-
-def find_image_files(folder: str | os.PathLike, recursive: bool = False) -> Listing:
-    """List the files with an image extension under `folder`; a folder that cannot be listed is recorded.
-
-    A broken link with an image name is listed too, so its report row says why it could not be read.
-    Links to folders are not followed.
-
-    Raises:
-        NotADirectoryError: `folder` is not a folder.
-    """
-    folder = Path(folder).absolute()
-    if not folder.is_dir():
-        raise NotADirectoryError(f"{folder} is not a folder")
-    listing, stack = Listing(), [folder]
-    while stack:
-        current = stack.pop()
-        try:
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    if entry.is_dir():
-                        if recursive and not entry.is_symlink():
-                            stack.append(current / entry.name)
-                    elif Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS:
-                        listing.images.append(current / entry.name)
-                    else:
-                        listing.others += 1
-        except OSError as err:
-            reason = f"{current.name or current}: cannot list the folder ({err.strerror or err})"
-            listing.unreadable.append((current, reason))
-    listing.images.sort()
-    return listing
 
 
 def scan_folder(
@@ -154,7 +110,7 @@ def scan_folder(
         judged_todo = [(j, p) for j, p in judged if str(p) not in done]
         if on_start:
             on_start(len(todo) + len(judged_todo))
-        failed = [error_row(str(p), detector.threshold, why) for p, why in listing.unreadable]
+        failed = [error_row(str(u.folder), detector.threshold, u.reason) for u in listing.unreadable]
         failed = [row for row in failed if row["path"] not in done]
         if failed:
             writer.write(failed)

@@ -1,0 +1,236 @@
+"""`scan_dask`: the scan as Dask tasks, one partition of files per task, one Parquet part per partition.
+
+The client only lists: it streams the source's keys into partitions, skips the parts a resumed report already
+has, and keeps a bounded number of partitions in flight (twice the cluster's threads), so ten million keys
+never sit in one list. Workers read the files, run their own Detector (`DetectorPlugin`) and write each part
+atomically. A worker killed mid-partition costs only that partition: Dask runs it again elsewhere. A killed
+client loses nothing written: `resume=True` skips every finished part. The report folder is locked against a
+second scan while one writes it.
+
+Example:
+    >>> summary = scan_dask("models/fakescope-demo.onnx", "s3://bucket/photos", "report/", workers=4)
+    >>> summary
+    DaskScanSummary(1000000 rows in 1000 parts (0 resumed), 12 rejected, 0 folders unreadable -> report)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from distributed import Client, KilledWorker, LocalCluster, as_completed
+
+from fakescope.cluster.manifest import MANIFEST_NAME, Manifest
+from fakescope.cluster.parts import (
+    PART_PREFIX,
+    PART_SUFFIX,
+    part_name,
+    rows_to_table,
+    run_partition,
+    write_part,
+)
+from fakescope.cluster.plugin import DetectorPlugin
+from fakescope.cluster.sources import Entry, Source
+from fakescope.runtime.detector import Detector
+from fakescope.runtime.errors import ReportError
+from fakescope.runtime.report_lock import hold_exclusive
+from fakescope.runtime.scan_rows import error_row
+
+
+@dataclass(frozen=True)
+class DaskScanSummary:
+    """What one Dask scan run did: rows and rejections written now, and parts kept from an earlier run."""
+
+    rows: int
+    rejected: int
+    parts: int
+    resumed_parts: int
+    report: Path
+    unreadable_folders: int = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"DaskScanSummary({self.rows} rows in {self.parts} parts ({self.resumed_parts} resumed), "
+            f"{self.rejected} rejected, {self.unreadable_folders} folders unreadable -> {self.report})"
+        )
+
+
+def scan_dask(
+    model: str | os.PathLike | None,
+    source: str | os.PathLike,
+    report_dir: str | os.PathLike,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    recursive: bool = False,
+    partition_size: int = 1000,
+    batch_size: int = 32,
+    resume: bool = False,
+    threshold: float | None = None,
+    storage_options: dict | None = None,
+    c2pa_trust: str | None = None,
+    processes: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> DaskScanSummary:
+    """Scan every image file under `source` on a Dask cluster into a folder of Parquet parts.
+
+    Args:
+        model: ONNX model path. Defaults to the bundled model.
+        source: a local folder or an fsspec URL (`file://`, `memory://`, `s3://`, ...).
+        report_dir: the report folder (on a file system every worker can write).
+        scheduler: address of a running scheduler (`tcp://HOST:PORT`). Defaults to None: a `LocalCluster`.
+        workers: worker processes of the `LocalCluster` (one thread each). Defaults to 2.
+        recursive: descend into sub-folders. Defaults to False.
+        partition_size: files per partition (per task, per Parquet part). Defaults to 1000.
+        batch_size: images per model run on a worker. Defaults to 32.
+        resume: keep the parts of an earlier run of the same scan. Defaults to False (start over).
+        threshold: decision threshold overriding the card's. Defaults to the card's.
+        storage_options: options for the source's fsspec back-end (credentials, endpoint, ...).
+        c2pa_trust: PEM text of the C2PA signers to trust (with the provenance extra). Defaults to None.
+        processes: LocalCluster workers as processes (True) or threads of this process. Defaults to True.
+        progress: called with the number of rows of each part as it is written.
+
+    Raises:
+        ModelError: the model cannot be used (checked here before any worker starts).
+        ReportError: the folder is being written by another scan, is not a report folder, or (with
+            `resume`) holds a report made by another model, source or partitioning.
+    """
+    if partition_size < 1 or batch_size < 1 or workers < 1:
+        raise ValueError(
+            "`partition_size`, `batch_size` and `workers` must be >= 1. "
+            f"Received: {partition_size}, {batch_size}, {workers}"
+        )
+    checked = Detector(model, threads=1, threshold=threshold)
+    plugin = DetectorPlugin.from_file(checked.model_path, threshold, c2pa_trust)
+    src = Source.parse(source, storage_options)
+    folder = Path(report_dir).absolute()
+    manifest = Manifest(plugin.sha256, src.url, recursive, partition_size)
+    with _locked(folder):
+        finished = _prepare(folder, manifest, resume)
+        with _client(scheduler, workers, processes) as client:
+            client.register_plugin(plugin)
+            plan, counts = _run(
+                client,
+                src,
+                folder,
+                _partitions(src.entries(recursive), partition_size),
+                finished,
+                batch_size,
+                checked.threshold,
+                progress,
+            )
+        for stale in _part_files(folder) - set(plan):
+            (folder / stale).unlink()
+        for torn in folder.glob(f".{PART_PREFIX}*.tmp"):  # left by workers killed while writing
+            torn.unlink(missing_ok=True)
+        manifest.completed(plan, counts).write(folder)
+    return DaskScanSummary(
+        counts["rows"], counts["rejected"], len(plan), counts["resumed"], folder, counts["unlisted"]
+    )
+
+
+def _partitions(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    iterator = iter(entries)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _run(client, src, folder, partitions, finished, batch_size, threshold, progress):
+    plan: list[str] = []
+    counts = {"rows": 0, "rejected": 0, "resumed": 0, "unlisted": 0}
+    in_flight = 2 * max(1, sum(client.nthreads().values()))
+    pending = as_completed(loop=client.loop)
+    tag = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+    entries_of = {}
+
+    def collect(until: int) -> None:
+        while pending.count() > until:
+            future = next(pending)
+            try:
+                done = future.result()
+            except KilledWorker:  # the partition itself kills workers: record every file instead of looping
+                entries = entries_of[future.key]
+                reason = "a Dask worker died each time it analysed this file's partition"
+                table = rows_to_table([error_row(e.key, threshold, e.error or reason) for e in entries])
+                write_part(table, folder / future.key.split("/", 1)[1])
+                done = {"rows": len(entries), "errors": len(entries)}
+            entries_of.pop(future.key, None)
+            counts["rows"] += done["rows"]
+            counts["rejected"] += done["errors"]
+            if progress:
+                progress(done["rows"])
+
+    for index, entries in enumerate(partitions):
+        name = part_name(index, entries)
+        plan.append(name)
+        counts["unlisted"] += sum(1 for entry in entries if entry.error)
+        if name in finished:
+            counts["resumed"] += 1
+            continue
+        key = f"fakescope-scan-{tag}/{name}"
+        entries_of[key] = entries
+        pending.add(client.submit(run_partition, entries, src, str(folder / name), batch_size, key=key))
+        collect(in_flight)
+    collect(0)
+    return plan, counts
+
+
+def _prepare(folder: Path, manifest: Manifest, resume: bool) -> set[str]:
+    """The finished parts to keep; a fresh start empties an earlier report of ours, never anything else."""
+    parts = _part_files(folder)
+    has_manifest = (folder / MANIFEST_NAME).exists()
+    if has_manifest:
+        found = Manifest.read(folder)
+        if resume:
+            manifest.check_resumable(found, folder)
+    else:
+        others = [p.name for p in folder.iterdir() if not p.name.startswith(".")]
+        if others:
+            raise ReportError(f"{folder} is not empty and not a fakescope report folder (no {MANIFEST_NAME})")
+    if not resume:
+        for part in parts:
+            (folder / part).unlink()
+        parts = set()
+    manifest.write(folder)
+    return parts
+
+
+def _part_files(folder: Path) -> set[str]:
+    return {p.name for p in folder.glob(f"{PART_PREFIX}*{PART_SUFFIX}")}
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        hold_exclusive(fd, folder)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator[Client]:
+    if scheduler:
+        with Client(scheduler, timeout="30s", set_as_default=False) as client:
+            yield client
+        return
+    # Everything binds to this machine only; the diagnostics server takes a free port instead of :8787.
+    where = {"host": "127.0.0.1"} if processes else {}
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=processes,
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
+        **where,
+    )
+    with cluster, Client(cluster, set_as_default=False) as client:
+        yield client

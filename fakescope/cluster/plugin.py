@@ -1,0 +1,83 @@
+"""The worker plugin: one `Detector` per Dask worker, built once from the model's bytes.
+
+onnxruntime sessions cannot be pickled, so the client ships the model's bytes (and their sha256) once; each
+worker checks the digest, writes the bytes to its local directory and loads them with the runtime's own
+`Detector`, which verifies the model card there, with the C2PA checker `fakescope scan` uses. The session
+runs one intra-op thread: the worker's threads are the parallelism. Tasks reach it by `worker_detector()`.
+
+Example:
+    >>> client.register_plugin(DetectorPlugin.from_file("models/fakescope-demo.onnx"))
+    >>> client.submit(lambda: worker_detector().card.name).result()
+    'fakescope-demo'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from distributed import WorkerPlugin, get_worker
+
+from fakescope.runtime.detector import Detector
+from fakescope.runtime.errors import ModelError
+
+PLUGIN_NAME = "fakescope-detector"
+
+
+class DetectorPlugin(WorkerPlugin):
+    """Builds the worker's `Detector` from `model_bytes` (refused unless their sha256 is `sha256`)."""
+
+    name = PLUGIN_NAME
+
+    def __init__(
+        self, model_bytes: bytes, sha256: str, threshold: float | None = None, c2pa_trust: str | None = None
+    ) -> None:
+        self.model_bytes = model_bytes
+        self.sha256 = sha256
+        self.threshold = threshold
+        self.c2pa_trust = c2pa_trust
+        self.detector: Detector | None = None
+
+    @classmethod
+    def from_file(
+        cls, path: str | os.PathLike, threshold: float | None = None, c2pa_trust: str | None = None
+    ) -> DetectorPlugin:
+        data = Path(path).read_bytes()
+        return cls(data, hashlib.sha256(data).hexdigest(), threshold, c2pa_trust)
+
+    def __repr__(self) -> str:
+        return f"DetectorPlugin(sha256={self.sha256[:12]}, {len(self.model_bytes)} bytes)"
+
+    def setup(self, worker) -> None:
+        if hashlib.sha256(self.model_bytes).hexdigest() != self.sha256:
+            raise ModelError("the model bytes a worker received do not match their sha256")
+        path = Path(worker.local_directory) / f"fakescope-{self.sha256[:16]}.onnx"
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(self.model_bytes)
+        os.replace(temporary, path)
+        self.detector = Detector(
+            path, threads=1, threshold=self.threshold, c2pa=_c2pa_checker(self.c2pa_trust)
+        )
+        self.model_bytes = b""  # the session holds the model now
+
+
+def _c2pa_checker(trust_anchors: str | None):
+    """The provenance extra's offline C2PA checker, as `fakescope scan` builds it (None without the extra)."""
+    try:
+        from fakescope.provenance import checker_if_installed
+    except ImportError:
+        return None
+    return checker_if_installed(trust_anchors)
+
+
+def worker_detector() -> Detector:
+    """The Detector of the worker this task runs on.
+
+    Raises:
+        ModelError: the plugin was not registered on this worker.
+    """
+    plugin = get_worker().plugins.get(PLUGIN_NAME)
+    if plugin is None or plugin.detector is None:
+        raise ModelError("this Dask worker has no fakescope detector: register DetectorPlugin first")
+    return plugin.detector

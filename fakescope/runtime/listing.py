@@ -1,0 +1,98 @@
+"""Which files a scan reads: image-named files under a folder, streamed folder by folder, failures included.
+
+Every scan engine lists through `walk_image_files`, so they all see the same files: names with an image
+extension (a broken link with one too, so its row says why it could not be read), links to folders not
+followed, and a folder that cannot be listed reported as such instead of skipped.
+
+Example:
+    >>> listing = find_image_files("photos/", recursive=True)
+    >>> listing
+    Listing(998 images, 3 others, 1 unreadable)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fakescope.runtime.images import SUPPORTED_EXTENSIONS
+
+
+@dataclass(frozen=True)
+class Unlisted:
+    """A folder that could not be listed, with its one-line reason."""
+
+    folder: Path
+    reason: str
+
+
+@dataclass
+class Listing:
+    """Image files under a folder (absolute, sorted), the count of other files, and folders that failed."""
+
+    images: list[Path] = field(default_factory=list)
+    others: int = 0
+    unreadable: list[Unlisted] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"Listing({len(self.images)} images, {self.others} others, {len(self.unreadable)} unreadable)"
+
+
+def is_image_name(name: str) -> bool:
+    """Whether a file name has one of the supported image extensions (any case)."""
+    return os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS
+
+
+def walk_image_files(folder: str | os.PathLike, recursive: bool = False) -> Iterator[Path | Unlisted | int]:
+    """Stream what a scan of `folder` reads: image paths (sorted within each folder, folders in name order),
+    an `Unlisted` for each folder that fails, and after each folder the count of its other files.
+
+    Only one folder's entries are held at a time, so a tree of millions of files streams in bounded memory.
+
+    Raises:
+        NotADirectoryError: `folder` is not a folder.
+    """
+    folder = Path(folder).absolute()
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        images, folders, others = [], [], 0
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        if recursive and not entry.is_symlink():
+                            folders.append(entry.name)
+                    elif is_image_name(entry.name):
+                        images.append(entry.name)
+                    else:
+                        others += 1
+        except OSError as err:
+            yield Unlisted(
+                current, f"{current.name or current}: cannot list the folder ({err.strerror or err})"
+            )
+        yield from (current / name for name in sorted(images))
+        yield others
+        stack.extend(current / name for name in sorted(folders, reverse=True))
+
+
+def find_image_files(folder: str | os.PathLike, recursive: bool = False) -> Listing:
+    """All of `walk_image_files` at once, the images sorted.
+
+    Raises:
+        NotADirectoryError: `folder` is not a folder.
+    """
+    listing = Listing()
+    for item in walk_image_files(folder, recursive):
+        if isinstance(item, Unlisted):
+            listing.unreadable.append(item)
+        elif isinstance(item, int):
+            listing.others += item
+        else:
+            listing.images.append(item)
+    listing.images.sort()
+    return listing

@@ -1,0 +1,230 @@
+"""`scan --engine dask` on real Dask processes: the same rows as the thread engine, every file exactly once
+through a killed worker or a killed client, and no mixing of two scans' reports."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import fsspec
+import pandas as pd
+import pytest
+from bad_inputs import write_corpus
+from dask_processes import DaskProcesses
+from image_factory import encode, fakescope_command, random_rgb
+
+from fakescope.cluster import read_report, scan_dask, summarize
+from fakescope.cluster.manifest import MANIFEST_NAME
+from fakescope.runtime import Detector
+from fakescope.runtime.errors import ReportError
+from fakescope.runtime.listing import find_image_files
+from fakescope.runtime.scan import scan_folder
+
+FAKESCOPE = fakescope_command()
+ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with DaskProcesses(tmp_path_factory.mktemp("dask"), workers=2) as processes:
+        yield processes
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    root = tmp_path_factory.mktemp("src") / "photos"
+    (root / "sub").mkdir(parents=True)
+    for i in range(24):
+        (root / f"{i:03d}.jpg").write_bytes(encode(random_rgb(64, 48, seed=i), "JPEG"))
+    (root / "sub" / "deep.png").write_bytes(encode(random_rgb(40, 40, seed=99), "PNG"))
+    (root / 'comma, "quoted".png').write_bytes(encode(random_rgb(40, 40, seed=7), "PNG"))
+    (root / "=HYPERLINK(1).png").write_bytes(b"not an image")
+    (root / "gone.jpg").symlink_to(root / "missing.jpg")
+    (root / "notes.txt").write_text("not an image")
+    write_corpus(root / "hostile")
+    return root
+
+
+def fakescope(*args, timeout=240, **kwargs):
+    return subprocess.run(
+        [*FAKESCOPE, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=ENV, **kwargs
+    )
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_dask_rows_equal_the_thread_engine_row_by_row(cluster, photos, tiny_model_path, tmp_path):
+    scan_folder(Detector(tiny_model_path, threads=1), photos, tmp_path / "thread.csv", recursive=True)
+    out = fakescope(
+        "scan", photos, "-r", "--engine", "dask", "--scheduler", cluster.address, "--model", tiny_model_path,
+        "--partition-size", "7", "--out", tmp_path / "dask",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = fakescope("report", tmp_path / "dask", "--csv", tmp_path / "dask.csv")
+    assert report.returncode == 0, report.stderr
+    thread, dask = csv_rows(tmp_path / "thread.csv"), csv_rows(tmp_path / "dask.csv")
+    assert dask[0] == thread[0]
+    assert sorted(dask[1:]) == sorted(thread[1:])
+    assert len(thread) - 1 == len({row[0] for row in thread[1:]}) > 40
+    errors = sum(1 for row in thread[1:] if row[-1])
+    assert f"{len(thread) - 1} files: " in report.stdout and f", {errors} errors (complete)" in report.stdout
+    manifest = json.loads((tmp_path / "dask" / MANIFEST_NAME).read_text())
+    assert manifest["source"] == str(photos) and manifest["complete"] and manifest["partition_size"] == 7
+    assert manifest["model_sha256"] == hashlib.sha256(Path(tiny_model_path).read_bytes()).hexdigest()
+    assert sorted(p.name for p in (tmp_path / "dask").glob("part-*.parquet")) == sorted(manifest["parts"])
+
+
+def test_a_file_url_gives_the_rows_of_its_folder(cluster, photos, tiny_model_path, tmp_path):
+    scan_dask(tiny_model_path, photos, tmp_path / "plain", scheduler=cluster.address, partition_size=9)
+    scan_dask(tiny_model_path, photos.as_uri(), tmp_path / "url", scheduler=cluster.address, partition_size=9)
+    plain, url = (
+        read_report(tmp_path / name).sort_values("path").reset_index(drop=True) for name in ("plain", "url")
+    )
+    assert len(plain) == len(find_image_files(photos).images) and plain.equals(url)
+
+
+def test_a_worker_killed_mid_scan_costs_only_its_partition(photos, tiny_model_path, tmp_path):
+    report = tmp_path / "r"
+    with DaskProcesses(tmp_path / "dask", workers=2) as own:
+        client = subprocess.Popen(
+            [*FAKESCOPE, "scan", str(photos), "-r", "--engine", "dask", "--scheduler", own.address,
+             "--model", str(tiny_model_path), "--partition-size", "1", "--out", str(report)],
+            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            _wait_for_parts(report, 1, client)
+            own.kill_worker(0)
+            _, stderr = client.communicate(timeout=240)
+        finally:
+            client.kill()
+        assert client.returncode == 0, stderr
+        assert own.worker_count() == 1
+    rows = read_report(report)
+    expected = {str(p) for p in _image_files(photos)}
+    assert len(rows) == len(expected) and set(rows["path"]) == expected
+
+
+def test_a_killed_client_resumes_without_rescanning_finished_parts(
+    cluster, photos, tiny_model_path, tmp_path
+):
+    report = tmp_path / "r"
+    args = [*FAKESCOPE, "scan", str(photos), "-r", "--engine", "dask", "--scheduler", cluster.address]
+    args += ["--model", str(tiny_model_path), "--partition-size", "2", "--out", str(report)]
+    client = subprocess.Popen(args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_parts(report, 3, client)
+    finally:
+        os.kill(client.pid, signal.SIGKILL)
+        client.wait(timeout=30)
+    finished = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in report.glob("part-*.parquet")}
+    assert not json.loads((report / MANIFEST_NAME).read_text())["complete"]
+    out = subprocess.run([*args, "--resume"], env=ENV, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr
+    for name, identity in finished.items():
+        part = report / name
+        assert (part.stat().st_ino, part.stat().st_mtime_ns) == identity, f"{name} was scanned again"
+    resumed = int(out.stderr.rsplit("parts (", 1)[1].split(" resumed")[0])
+    assert resumed >= len(finished)
+    rows = read_report(report)
+    assert sorted(rows["path"]) == sorted(str(p) for p in _image_files(photos))
+
+
+def test_resuming_a_report_of_another_model_or_source_is_refused(photos, tiny_model_path, tmp_path):
+    report = tmp_path / "r"
+    report.mkdir()
+    scan_dask(tiny_model_path, photos, report, processes=False, workers=1)
+    manifest = json.loads((report / MANIFEST_NAME).read_text())
+    manifest["model_sha256"] = "0" * 64
+    (report / MANIFEST_NAME).write_text(json.dumps(manifest))
+    before = (report / MANIFEST_NAME).read_bytes()
+    with pytest.raises(ReportError, match=r"was made with another model \(sha256\)"):
+        scan_dask(tiny_model_path, photos, report, resume=True, processes=False, workers=1)
+    out = fakescope(
+        "scan", photos, "--engine", "dask", "--model", tiny_model_path, "--out", report, "--resume"
+    )
+    assert out.returncode == 1 and out.stderr.strip().startswith(f"Error: cannot resume: {report} was made")
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert (report / MANIFEST_NAME).read_bytes() == before
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    with pytest.raises(ReportError, match="not a fakescope report folder"):
+        scan_dask(tiny_model_path, photos, other, processes=False, workers=1)
+    assert [p.name for p in other.iterdir()] == ["keep.txt"]
+
+
+def test_a_second_scan_into_the_same_report_folder_is_refused(photos, tiny_model_path, tmp_path):
+    report = tmp_path / "r"
+    report.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_FOLDER, str(report)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True, env=ENV,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        out = fakescope("scan", photos, "--engine", "dask", "--model", tiny_model_path, "--out", report)
+        assert out.returncode == 1
+        assert out.stderr.strip() == (
+            f"Error: {report} is being written by another scan: wait for it to end or choose another report"
+        )
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert list(report.iterdir()) == []
+
+
+_HOLD_FOLDER = """
+import os, sys
+from fakescope.runtime.report_lock import hold_exclusive
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+hold_exclusive(fd, sys.argv[1])
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_memory_url_is_listed_and_read_by_the_workers(photos, tiny_model_path, tmp_path):
+    memory = fsspec.filesystem("memory")
+    for path in _image_files(photos):
+        if path.is_file():
+            memory.pipe(f"/photos/{path.relative_to(photos).as_posix()}", path.read_bytes())
+    scan_dask(
+        tiny_model_path, "memory://photos", tmp_path / "r", recursive=True, partition_size=6,
+        processes=False, workers=2,
+    )  # fmt: skip
+    dask = read_report(tmp_path / "r")
+    scan_folder(Detector(tiny_model_path), photos, tmp_path / "thread.jsonl", recursive=True)
+    thread = [json.loads(line) for line in (tmp_path / "thread.jsonl").read_text().splitlines()]
+    by_name = {row["path"].removeprefix(str(photos)): row for row in thread if "gone.jpg" not in row["path"]}
+    assert sorted(dask["path"]) == sorted(f"memory:///photos{name}" for name in by_name)
+    for row in dask.to_dict("records"):
+        expected = by_name[row["path"].removeprefix("memory:///photos")]
+        for column in ("verdict", "reasons", "label", "threshold", "width", "format", "faces", "error"):
+            assert ("" if pd.isna(row[column]) else row[column]) == expected[column], (row["path"], column)
+        assert (row["prob_fake"] if not pd.isna(row["prob_fake"]) else "") == expected["prob_fake"]
+    assert summarize(tmp_path / "r").files == len(by_name)
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return find_image_files(folder, recursive=True).images
+
+
+def _wait_for_parts(report: Path, count: int, process: subprocess.Popen, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list(report.glob("part-*.parquet"))) >= count:
+            return
+        if process.poll() is not None:
+            pytest.fail(f"the scan ended before {count} parts were written")
+        time.sleep(0.02)
+    pytest.fail(f"no {count} parts within {timeout} s")
