@@ -64,7 +64,8 @@ def csv_rows(path: Path) -> list[list[str]]:
 
 
 def test_dask_rows_equal_the_thread_engine_row_by_row(cluster, photos, tiny_model_path, tmp_path):
-    scan_folder(Detector(tiny_model_path, threads=1), photos, tmp_path / "thread.csv", recursive=True)
+    thread_out = fakescope("scan", photos, "-r", "--model", tiny_model_path, "--out", tmp_path / "thread.csv")
+    assert thread_out.returncode == 0, thread_out.stderr
     out = fakescope(
         "scan", photos, "-r", "--engine", "dask", "--scheduler", cluster.address, "--model", tiny_model_path,
         "--partition-size", "7", "--out", tmp_path / "dask",

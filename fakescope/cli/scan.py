@@ -131,6 +131,7 @@ def _scan_dask(
             partition_size=partition_size,
             batch_size=batch_size,
             resume=resume,
+            c2pa=True,
             c2pa_trust=anchors,
             progress=bar.update,
         )

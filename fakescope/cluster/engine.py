@@ -74,6 +74,7 @@ def scan_dask(
     resume: bool = False,
     threshold: float | None = None,
     storage_options: dict | None = None,
+    c2pa: bool = False,
     c2pa_trust: str | None = None,
     processes: bool = True,
     progress: Callable[[int], None] | None = None,
@@ -92,7 +93,9 @@ def scan_dask(
         resume: keep the parts of an earlier run of the same scan. Defaults to False (start over).
         threshold: decision threshold overriding the card's. Defaults to the card's.
         storage_options: options for the source's fsspec back-end (credentials, endpoint, ...).
-        c2pa_trust: PEM text of the C2PA signers to trust (with the provenance extra). Defaults to None.
+        c2pa: validate C2PA manifests on the workers when the provenance extra is installed (as
+            `Detector(c2pa=...)`, which `fakescope scan` turns on). Defaults to False.
+        c2pa_trust: PEM text of the C2PA signers to trust. Defaults to None.
         processes: LocalCluster workers as processes (True) or threads of this process. Defaults to True.
         progress: called with the number of rows of each part as it is written.
 
@@ -107,7 +110,9 @@ def scan_dask(
             f"Received: {partition_size}, {batch_size}, {workers}"
         )
     checked = Detector(model, threads=1, threshold=threshold)
-    plugin = DetectorPlugin.from_file(checked.model_path, threshold, c2pa_trust)
+    plugin = DetectorPlugin.from_file(
+        checked.model_path, threshold=threshold, c2pa=c2pa, c2pa_trust=c2pa_trust
+    )
     src = Source.parse(source, storage_options)
     folder = Path(report_dir).absolute()
     manifest = Manifest(plugin.sha256, src.url, recursive, partition_size)

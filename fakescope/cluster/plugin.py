@@ -31,23 +31,37 @@ class DetectorPlugin(WorkerPlugin):
     name = PLUGIN_NAME
 
     def __init__(
-        self, model_bytes: bytes, sha256: str, threshold: float | None = None, c2pa_trust: str | None = None
+        self,
+        model_bytes: bytes,
+        sha256: str,
+        threshold: float | None = None,
+        c2pa: bool = False,
+        c2pa_trust: str | None = None,
     ) -> None:
         self.model_bytes = model_bytes
         self.sha256 = sha256
         self.threshold = threshold
-        self.c2pa_trust = c2pa_trust
+        self.c2pa, self.c2pa_trust = c2pa, c2pa_trust
         self.detector: Detector | None = None
 
     @classmethod
-    def from_file(
-        cls, path: str | os.PathLike, threshold: float | None = None, c2pa_trust: str | None = None
-    ) -> DetectorPlugin:
+    def from_file(cls, path: str | os.PathLike, **options) -> DetectorPlugin:
+        """The plugin for the model file at `path` (`options`: threshold, c2pa, c2pa_trust)."""
         data = Path(path).read_bytes()
-        return cls(data, hashlib.sha256(data).hexdigest(), threshold, c2pa_trust)
+        return cls(data, hashlib.sha256(data).hexdigest(), **options)
 
     def __repr__(self) -> str:
         return f"DetectorPlugin(sha256={self.sha256[:12]}, {len(self.model_bytes)} bytes)"
+
+    def _checker(self):
+        """The provenance extra's offline C2PA checker when asked for, as `fakescope scan` builds it."""
+        if not self.c2pa:
+            return None
+        try:
+            from fakescope.provenance import checker_if_installed
+        except ImportError:
+            return None
+        return checker_if_installed(self.c2pa_trust)
 
     def setup(self, worker) -> None:
         if hashlib.sha256(self.model_bytes).hexdigest() != self.sha256:
@@ -56,19 +70,8 @@ class DetectorPlugin(WorkerPlugin):
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(self.model_bytes)
         os.replace(temporary, path)
-        self.detector = Detector(
-            path, threads=1, threshold=self.threshold, c2pa=_c2pa_checker(self.c2pa_trust)
-        )
+        self.detector = Detector(path, threads=1, threshold=self.threshold, c2pa=self._checker())
         self.model_bytes = b""  # the session holds the model now
-
-
-def _c2pa_checker(trust_anchors: str | None):
-    """The provenance extra's offline C2PA checker, as `fakescope scan` builds it (None without the extra)."""
-    try:
-        from fakescope.provenance import checker_if_installed
-    except ImportError:
-        return None
-    return checker_if_installed(trust_anchors)
 
 
 def worker_detector() -> Detector:
