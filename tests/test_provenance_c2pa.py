@@ -134,3 +134,12 @@ def test_checking_opens_no_socket_even_in_native_code(tmp_path, credentials):
     )
     calls = log.read_text().splitlines()
     assert not [line for line in calls if "AF_INET" in line], calls
+
+
+def test_one_checker_serves_many_threads(signed, checker):
+    """The Detector is shared between threads (scan's decoding workers), and so is its checker."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        states = set(pool.map(lambda _: checker(signed, "image/jpeg").signature, range(40)))
+    assert states == {"valid"}
