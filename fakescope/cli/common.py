@@ -16,6 +16,8 @@ def load_detector(
     c2pa: bool = False,
     c2pa_trust: str | None = None,
     trust: tuple[str, ...] = (),
+    alpha: float | None = None,
+    tta: bool = False,
 ) -> Detector:
     """A `Detector`, or a one-line `Error: ...` and exit status 1 when the model cannot be used.
 
@@ -26,7 +28,7 @@ def load_detector(
     checker = c2pa_checker(c2pa_trust) if c2pa else None
     verifier = trusted_keys(trust) if trust else None
     try:
-        return Detector(model, threads=threads, c2pa=checker, trust=verifier)
+        return Detector(model, threads=threads, c2pa=checker, trust=verifier, alpha=alpha, tta=tta)
     except (ModelError, ValueError) as err:
         raise click.ClickException(str(err)) from None
 
@@ -52,6 +54,19 @@ trust_option = click.option(
     help="Public key (PEM) of a publisher you trust: the model must be signed by it. Repeatable.",
 )
 
+
+alpha_option = click.option(
+    "--alpha",
+    type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+    default=None,
+    help="Conformal error level: a prediction set with both labels or neither means UNSURE. "
+    "Default: the model card's.",
+)
+tta_option = click.option(
+    "--tta",
+    is_flag=True,
+    help="Also judge a JPEG-75, a half-size and a mirrored copy (one batch); disagreement means UNSURE.",
+)
 
 model_option = click.option(
     "--model",

@@ -121,3 +121,23 @@ def frames(
     for _video, error in report.skipped:
         click.echo(f"skipped: {error}", err=True)
     click.echo(f"wrote {out_dir} (manifest.csv, skipped.csv)")
+
+
+@data.command("carve-calibration")
+@click.argument("data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--fraction", default=0.2, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True)
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+def carve_calibration_command(data_dir: Path, out_dir: Path, fraction: float, seed: int) -> None:
+    """Link a calibration set out of DATA_DIR's train split: OUT_DIR/fit to train on, OUT_DIR/calibration
+    for `fakescope export --calibration`."""
+    from fakescope.data.calibration_split import carve_calibration
+
+    try:
+        counts = carve_calibration(data_dir, out_dir, fraction=fraction, seed=seed)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    for part, per_class in counts.items():
+        click.echo(f"{out_dir / part}: {per_class['real']} real, {per_class['fake']} fake training images")

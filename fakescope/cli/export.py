@@ -46,6 +46,21 @@ from fakescope.extras import require_extra
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Sign every written model with this Ed25519 private key (from `fakescope keygen`).",
 )
+@click.option(
+    "--calibration",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Labelled images used neither for training nor for the threshold: adds the in-graph OOD score "
+    "(fitted on --calib's train split) and calibrates each model (temperature, conformal, OOD threshold); "
+    "then measures it on --calib's test split (intervals, ECE, selective prediction, robustness).",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="The card's default conformal error level.",
+)
+@click.option("--no-robustness", is_flag=True, help="With --calibration: skip the robustness re-scoring.")
 def export(
     model: Path,
     out: Path,
@@ -60,6 +75,9 @@ def export(
     demo: bool,
     face_crop: float | None,
     sign: Path | None,
+    calibration: Path | None,
+    alpha: float,
+    no_robustness: bool,
 ) -> None:
     """Export MODEL (a .keras file) to ONNX with in-graph Grad-CAM, validated against Keras."""
     with require_extra("train"):
@@ -83,6 +101,9 @@ def export(
             text=DEMO_TEXT if demo else DEFAULT_TEXT,
             face_crop=None if face_crop is None else FaceCrop(enabled=True, margin=face_crop),
             sign=sign,
+            calibration=calibration,
+            alpha=alpha,
+            robustness=not no_robustness,
             echo=click.echo,
         )
     except ValidationError as err:

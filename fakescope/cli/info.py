@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from fakescope.cli.common import c2pa_trust_option, load_detector, trust_option
+from fakescope.runtime.card_trust import trust_lines
 from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS
 
@@ -47,6 +48,7 @@ def info(model: str | None, as_json: bool, c2pa_trust: str | None, trust: tuple[
         "cam layer": card.cam_layer,
         "created": card.created,
         "metrics": json.dumps(card.metrics) if card.metrics else "-",
+        **trust_lines(card),
         "training data": card.training_data or "-",
         "intended use": card.intended_use or "-",
         "limitations": card.limitations or "-",

@@ -190,6 +190,11 @@ def train(
     help="Pick the threshold for this validation false-positive rate (default: max balanced accuracy).",
 )
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--robustness",
+    is_flag=True,
+    help="ONNX models: re-score the test split after JPEG 50/75, blur, half size and a PNG round trip.",
+)
 def evaluate(
     model: Path,
     data_dir: Path,
@@ -197,6 +202,7 @@ def evaluate(
     greyscale: bool | None,
     target_fpr: float | None,
     batch_size: int,
+    robustness: bool,
 ) -> None:
     """Score MODEL (.keras or .onnx) on DATA_DIR: threshold on the valid split, metrics on the test split."""
     with require_extra("train"):
@@ -205,7 +211,12 @@ def evaluate(
         out = model.with_name(f"{model.stem}.metrics.json")
     try:
         evaluation = evaluate_model(
-            model, data_dir, greyscale=greyscale, target_fpr=target_fpr, batch_size=batch_size
+            model,
+            data_dir,
+            greyscale=greyscale,
+            target_fpr=target_fpr,
+            batch_size=batch_size,
+            robustness=robustness,
         )
         write_metrics(evaluation, out)
     except (ValueError, OSError, zipfile.BadZipFile, FakescopeError) as err:
@@ -220,9 +231,38 @@ def evaluate(
     click.echo(
         f"at threshold {evaluation.threshold:.4f}: TN {c['tn']} FP {c['fp']} FN {c['fn']} TP {c['tp']}"
     )
+    for line in trust_text(evaluation.trust):
+        click.echo(line)
     if evaluation.skipped:
         click.echo(f"skipped {len(evaluation.skipped)} unreadable file(s) (listed in {out})")
     click.echo(f"wrote {out}")
+
+
+def trust_text(trust: dict) -> list[str]:
+    """The evaluation's honest numbers as lines: intervals, ECE, selective prediction, robustness."""
+    from fakescope.runtime.card_trust import interval_lines
+
+    lines = interval_lines(trust.get("intervals", {}))
+    calibration = trust.get("calibration", {})
+    if "ece" in calibration:
+        before = (
+            f"{calibration['ece_before']:.4f} before temperature scaling, "
+            if "ece_before" in calibration
+            else ""
+        )
+        lines.append(f"ECE {before}{calibration['ece']:.4f}")
+    chosen = trust.get("selective")
+    if chosen:
+        accuracy = _num(chosen["accuracy"])
+        area = trust.get("risk_coverage", {}).get("area")
+        lines.append(
+            f"answered {chosen['n_answered']} of {chosen['n']} ({chosen['coverage']:.1%}): "
+            f"accuracy {accuracy}, ROC AUC {_num(chosen['roc_auc'])}; risk-coverage area {_num(area)}"
+        )
+    for name, figures in trust.get("robustness", {}).items():
+        flipped = f", {figures['flipped']:.1%} verdicts flipped" if "flipped" in figures else ""
+        lines.append(f"robustness {name}: ROC AUC {_num(figures['roc_auc'])}{flipped}")
+    return lines
 
 
 def _num(value: float | None) -> str:

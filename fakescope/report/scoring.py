@@ -23,6 +23,7 @@ import numpy as np
 
 from fakescope.data.layout import SPLITS, TRAINING_LIMITS, ImageRecord, text_path
 from fakescope.report.metrics import BinaryMetrics, binary_metrics
+from fakescope.runtime.checks import Evidence
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.images import ImageLimits
 from fakescope.runtime.results import Prediction, check_threshold
@@ -45,12 +46,16 @@ class Rejection(NamedTuple):
 class Scores:
     """What a detector said about labelled records: P(fake) of each scored one, and the rejected ones.
 
-    `records[i]` was scored `prob_fake[i]` (float64, read-only); `labels` are their true classes.
+    `records[i]` was scored `prob_fake[i]` (float64, read-only); `labels` are their true classes. When the
+    scores come from `score_records`, `evidence[i]` and `reasons[i]` are what the checks saw and said at the
+    detector's threshold (an empty `reasons[i]` is a definite verdict); otherwise both are empty.
     """
 
     records: tuple[ImageRecord, ...]
     prob_fake: np.ndarray = field(repr=False)
     rejected: tuple[Rejection, ...] = ()
+    evidence: tuple[Evidence, ...] = field(default=(), repr=False)
+    reasons: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         prob = np.array(self.prob_fake, dtype=np.float64).reshape(-1)
@@ -105,6 +110,8 @@ class Scores:
             tuple(r for part in parts for r in part.records),
             np.concatenate([np.zeros(0)] + [part.prob_fake for part in parts]),
             tuple(x for part in parts for x in part.rejected),
+            tuple(e for part in parts for e in part.evidence),
+            tuple(r for part in parts for r in part.reasons),
         )
 
     @cached_property
@@ -139,12 +146,14 @@ def score_records(
         chunk = records[start : start + batch_size]
         results = scorer.predict_batch([r.path for r in chunk], batch_size=batch_size, on_error="return")
         pairs = list(zip(chunk, results, strict=True))
-        scored = [(r, p.prob_fake) for r, p in pairs if isinstance(p, Prediction)]
+        scored = [(r, p) for r, p in pairs if isinstance(p, Prediction)]
         parts.append(
             Scores(
                 tuple(r for r, _ in scored),
-                np.array([p for _, p in scored], dtype=np.float64),
+                np.array([p.prob_fake for _, p in scored], dtype=np.float64),
                 tuple(Rejection(r, p.message) for r, p in pairs if not isinstance(p, Prediction)),
+                tuple(p.evidence for _, p in scored),
+                tuple(p.reasons for _, p in scored),
             )
         )
         if progress is not None:

@@ -74,3 +74,61 @@ def _check_ood(ood: dict[str, Any]) -> None:
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+INTERVAL_NAMES = {
+    "roc_auc": "ROC AUC",
+    "average_precision": "AP",
+    "accuracy": "accuracy",
+    "tpr": "TPR",
+    "fpr": "FPR",
+}
+
+
+def interval_lines(intervals: dict[str, Any]) -> list[str]:
+    """The card's intervals for people: `ROC AUC 0.985 [0.950, 1.000], 15 real / 75 fake` per metric."""
+    if not intervals:
+        return []
+    counts = f"{intervals.get('n_real', '?')} real / {intervals.get('n_fake', '?')} fake"
+    level = f"{100 * float(intervals.get('level', 0.95)):g}%"
+    lines = []
+    for key, (value, low, high) in intervals.get("metrics", {}).items():
+        lines.append(
+            f"{INTERVAL_NAMES.get(key, key)} {value:.3f} [{low:.3f}, {high:.3f}] ({level}), {counts}"
+        )
+    return lines
+
+
+def trust_lines(card: ModelCard) -> dict[str, str]:
+    """One line per trust field of `card` that is set, for `fakescope info` and the dashboard."""
+    rows: dict[str, str] = {}
+    if card.temperature != 1.0 or card.calibration:
+        info = card.calibration
+        text = f"temperature {card.temperature:.3f}"
+        if "test_ece_before" in info:
+            text += f"; test ECE {info['test_ece_before']:.3f} -> {info['test_ece']:.3f}"
+        if "n_real" in info:
+            text += f"; fitted on {info['n_real']} real / {info['n_fake']} fake"
+        rows["calibration"] = text
+    if card.conformal:
+        scores = card.conformal["scores"]
+        rows["conformal"] = (
+            f"class-conditional at alpha={card.conformal['alpha']:g} "
+            f"({len(scores['REAL'])} real / {len(scores['FAKE'])} fake calibration scores)"
+        )
+    if card.ood:
+        rows["OOD"] = (
+            f"Mahalanobis on pooled features; UNSURE above {card.ood['threshold']:.2f} "
+            f"(the {card.ood.get('quantile', 0.99):g} quantile of {card.ood.get('n', '?')} held-out images)"
+        )
+    selective = card.calibration.get("selective")
+    if selective:
+        accuracy = "-" if selective["accuracy"] is None else f"{selective['accuracy']:.3f}"
+        rows["answered"] = (
+            f"{selective['coverage']:.1%} of the test split; accuracy on the answered {accuracy}"
+        )
+    for index, line in enumerate(interval_lines(card.intervals)):
+        rows["intervals" if index == 0 else f"intervals {index + 1}"] = line
+    for index, warning in enumerate(card.warnings):
+        rows["warning" if index == 0 else f"warning {index + 1}"] = warning
+    return rows

@@ -28,6 +28,7 @@ from fakescope.report.scoring import score_records
 from fakescope.runtime.errors import first_line
 from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.preprocess import InputSpec
+from fakescope.uncertainty.summary import trust_summary
 
 TRAIN_CONFIG_FILE = "train_config.json"
 
@@ -44,6 +45,9 @@ class Evaluation:
     valid: BinaryMetrics
     test: BinaryMetrics
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    trust: dict = field(default_factory=dict)
+    """Test-split intervals, calibration (ECE, reliability; before/after temperature for a calibrated ONNX
+    model), selective prediction and risk-coverage, and robustness when asked for (`trust_summary`)."""
 
     def as_dict(self) -> dict:
         return {
@@ -59,6 +63,7 @@ class Evaluation:
             "test": self.test.as_dict(),
             "valid": self.valid.as_dict(),
             "skipped": [{"path": path, "error": error} for path, error in self.skipped],
+            **self.trust,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
@@ -170,6 +175,7 @@ def evaluate_model(
     batch_size: int = 64,
     model=None,
     face_crop: FaceCrop | None = None,
+    robustness: bool = False,
 ) -> Evaluation:
     """Choose the threshold on the validation split and score the test split.
 
@@ -185,6 +191,8 @@ def evaluate_model(
         model: the already loaded Keras model at `model_path`, to skip loading it. Defaults to None.
         face_crop: the face front-end of a Keras model. Defaults to its `train_config.json`'s; ONNX models
             use their card.
+        robustness: ONNX models only: also re-score the test split under each degradation of
+            `fakescope.runtime.degrade.ROBUSTNESS`. Defaults to False.
 
     Raises:
         ValueError: the validation or test split lacks readable real or fake images, or the model is not a
@@ -193,7 +201,11 @@ def evaluate_model(
     """
     model_path = Path(model_path)
     splits = split_records(discover(data_dir), ("valid", "test"), data_dir)
-    if model_path.suffix.lower() == ".onnx":
+    onnx_model = model_path.suffix.lower() == ".onnx"
+    if robustness and not onnx_model:
+        raise ValueError("robustness is measured on exported models: pass the .onnx file")
+    extra: dict = {}
+    if onnx_model:
         from fakescope.runtime.detector import Detector
 
         detector = Detector(model_path)  # loaded once for both splits
@@ -203,6 +215,8 @@ def evaluate_model(
             scores = score_records(detector, members, batch_size=batch_size)
             skipped = [(str(r.path), reason) for r, reason in scores.rejected]
             scored[name] = (scores.labels, scores.prob_fake, skipped)
+            if name == "test":
+                extra = _onnx_trust_inputs(detector, scores, robustness)
     else:
         model = model if model is not None else load_keras_model(model_path)
         check_keras_io(model)
@@ -221,6 +235,11 @@ def evaluate_model(
     (valid_y, valid_p, valid_skipped), (test_y, test_p, test_skipped) = scored["valid"], scored["test"]
     threshold = choose_threshold(valid_y, valid_p, target_fpr=target_fpr)
     rule = "max balanced accuracy" if target_fpr is None else f"max TPR at FPR <= {target_fpr}"
+    trust = trust_summary(
+        test_y, test_p, threshold, answered=extra.get("answered"), prob_before=extra.get("prob_before")
+    )
+    if "robustness" in extra:
+        trust["robustness"] = extra["robustness"]
     return Evaluation(
         model=str(model_path),
         data_dir=str(data_dir),
@@ -230,7 +249,21 @@ def evaluate_model(
         valid=binary_metrics(valid_y, valid_p, threshold),
         test=binary_metrics(test_y, test_p, threshold),
         skipped=valid_skipped + test_skipped,
+        trust=trust,
     )
+
+
+def _onnx_trust_inputs(detector, scores, robustness: bool) -> dict:
+    """Definite verdicts (answered), P(fake) before temperature scaling, and robustness, of a test split."""
+    from fakescope.runtime.calibrated import calibrated_prob
+    from fakescope.uncertainty.robustness import robustness as measure
+
+    out: dict = {"answered": np.array([not reasons for reasons in scores.reasons], bool)}
+    if detector.temperature != 1.0:
+        out["prob_before"] = calibrated_prob(np.array([e.logit for e in scores.evidence]), 1.0)
+    if robustness:
+        out["robustness"] = measure(detector, scores.records)
+    return out
 
 
 def write_metrics(evaluation: Evaluation, path: str | Path) -> Path:

@@ -35,6 +35,7 @@ from fakescope.train.datasets import DecodeReport, class_weights, make_dataset
 from fakescope.train.evaluate import Evaluation, evaluate_model, write_metrics
 from fakescope.train.models import ARCHITECTURES, backbone_layers, build_model
 from fakescope.train.run_config import write_train_config
+from fakescope.uncertainty.summary import small_split_warning
 
 CKPT_HEAD = "ckpt_head.keras"
 CKPT_FT = "ckpt_ft.keras"
@@ -155,6 +156,9 @@ def train(
     started = time.perf_counter()
     records = discover(data_dir)  # the default split seed, as `evaluate_model` uses
     splits = split_records(records, SPLITS, data_dir)
+    small = small_split_warning([r.label for r in splits["valid"]], "validation")
+    if small:
+        warnings.warn(small, stacklevel=2)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "history.csv").unlink(missing_ok=True)
