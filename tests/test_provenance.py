@@ -204,17 +204,22 @@ def _with_xmp_png(source_type: str) -> bytes:
     return encode(picture(), "PNG", pnginfo=info)
 
 
-def test_provenance_never_changes_p_fake_and_a_disagreement_is_a_reason(tiny_model_path, no_network):
-    detector = Detector(tiny_model_path)
-    plain = detector.predict(encode(picture(), "PNG"))
-    opposite = "digitalCapture" if plain.label == "FAKE" else "trainedAlgorithmicMedia"
-    agreeing = "trainedAlgorithmicMedia" if plain.label == "FAKE" else "digitalCapture"
-    declared = detector.predict(_with_xmp_png(opposite))
-    assert declared.prob_fake == plain.prob_fake and declared.label == plain.label
-    assert declared.verdict == "UNSURE" and any("metadata declares" in r for r in declared.reasons)
+def detectors_either_side(model_path, prob_fake: float) -> tuple[Detector, Detector]:
+    """Two detectors whose thresholds make a picture of this P(fake) REAL, then FAKE."""
+    return Detector(model_path, threshold=(1 + prob_fake) / 2), Detector(model_path, threshold=prob_fake / 2)
+
+
+def test_provenance_never_changes_p_fake_and_an_ai_declaration_on_real_is_a_reason(
+    tiny_model_path, no_network
+):
+    plain = Detector(tiny_model_path).predict(encode(picture(), "PNG"))
+    real, fake = detectors_either_side(tiny_model_path, plain.prob_fake)
+    declared = real.predict(_with_xmp_png("trainedAlgorithmicMedia"))
+    assert declared.prob_fake == plain.prob_fake and declared.label == "REAL"
+    assert declared.verdict == "UNSURE" and "metadata declares it AI-generated (XMP)" in declared.reasons
     assert plain.provenance.declared is None and "metadata" not in " ".join(plain.reasons)
-    agrees = detector.predict(_with_xmp_png(agreeing))
-    assert not any("metadata" in r for r in agrees.reasons)
+    agrees = fake.predict(_with_xmp_png("trainedAlgorithmicMedia"))
+    assert agrees.label == "FAKE" and not any("metadata" in r for r in agrees.reasons)
     row = declared.as_row()
     assert row["provenance"]["declared"] == declared.provenance.declared
     assert row["provenance"]["summary"] == declared.provenance.summary
@@ -228,3 +233,13 @@ def test_a_compressed_text_bomb_is_refused_by_pillow_in_one_line():
     with pytest.raises(InvalidImageError, match="too large") as caught:
         load_image(data)
     assert time.perf_counter() - started < 1.0 and "\n" not in str(caught.value)
+
+
+def test_a_cameras_exif_or_xmp_claim_does_not_overrule_fake(tiny_model_path):
+    """A face swapped into a photo keeps the photo's Make/Model: only a trusted C2PA camera counts."""
+    plain = Detector(tiny_model_path).predict(encode(picture(), "PNG"))
+    _, fake = detectors_either_side(tiny_model_path, plain.prob_fake)
+    for data in (_with_xmp_png("digitalCapture"), jpeg(exif=exif(make="Canon", model="EOS R5"))):
+        result = fake.predict(data)
+        assert result.provenance.declared == "camera" and result.label == "FAKE"
+        assert not any("camera" in r for r in result.reasons)

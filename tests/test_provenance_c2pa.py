@@ -96,13 +96,24 @@ def test_a_malformed_manifest_is_invalid_in_one_line(signed, checker, no_network
     assert all("\n" not in line for line in (*found.c2pa.failures, *found.notes))
 
 
-def test_the_detector_checks_c2pa_and_a_disagreement_is_a_reason(tiny_model_path, credentials, checker):
-    detector = Detector(tiny_model_path, c2pa=checker)
-    plain = detector.predict(encode(picture(), "PNG"))
-    opposite = "digitalCapture" if plain.label == "FAKE" else "trainedAlgorithmicMedia"
-    result = detector.predict(sign(encode(picture(), "PNG"), credentials, "image/png", source_type=opposite))
-    assert result.provenance.source == "c2pa" and result.prob_fake == plain.prob_fake
-    assert result.verdict == "UNSURE" and any("C2PA, signature valid" in r for r in result.reasons)
+def test_the_detector_checks_c2pa_and_a_trusted_disagreement_is_a_reason(
+    tiny_model_path, credentials, checker
+):
+    plain = Detector(tiny_model_path).predict(encode(picture(), "PNG"))
+    real = Detector(tiny_model_path, c2pa=checker, threshold=(1 + plain.prob_fake) / 2)
+    fake = Detector(tiny_model_path, c2pa=checker, threshold=plain.prob_fake / 2)
+
+    def signed_png(source_type: str, signer=credentials) -> bytes:
+        return sign(encode(picture(), "PNG"), signer, "image/png", source_type=source_type)
+
+    generated = real.predict(signed_png("trainedAlgorithmicMedia"))
+    assert generated.provenance.source == "c2pa" and generated.prob_fake == plain.prob_fake
+    assert generated.verdict == "UNSURE" and any("C2PA, signature valid" in r for r in generated.reasons)
+    camera = fake.predict(signed_png("digitalCapture"))
+    assert camera.label == "FAKE" and camera.verdict == "UNSURE"
+    assert "a camera capture by its C2PA manifest (C2PA, signature valid)" in camera.reasons
+    stranger = fake.predict(signed_png("digitalCapture", make_credentials("Stranger")))
+    assert stranger.provenance.c2pa.signature == "untrusted" and not stranger.reasons
     assert checker_if_installed() is not None
 
 

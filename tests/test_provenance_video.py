@@ -57,18 +57,18 @@ def test_an_oversized_tag_is_a_note_not_a_crash(tmp_path):
     assert found.declared is None and any("over the limit" in note for note in found.notes)
 
 
-def test_the_clip_verdict_says_when_it_contradicts_the_declaration(tiny_model_path, tmp_path):
-    detector = Detector(tiny_model_path)
-    plain = predict_video(detector, clip(tmp_path / "plain.mp4", {}), frames=3)
-    tags = (
-        {"com.apple.quicktime.make": "Apple", "com.apple.quicktime.model": "iPhone 15"}
-        if plain.label == "FAKE"
-        else {"comment": "Generated with OpenAI Sora"}
-    )
-    declared = predict_video(detector, clip(tmp_path / "declared.mp4", tags), frames=3)
-    assert declared.prob_fake == pytest.approx(plain.prob_fake) and declared.label == plain.label
+def test_the_clip_verdict_says_when_it_contradicts_an_ai_declaration(tiny_model_path, tmp_path):
+    plain = predict_video(Detector(tiny_model_path), clip(tmp_path / "plain.mp4", {}), frames=3)
+    real = Detector(tiny_model_path, threshold=(1 + plain.prob_fake) / 2)
+    tags = {"comment": "Generated with OpenAI Sora"}
+    declared = predict_video(real, clip(tmp_path / "declared.mp4", tags), frames=3)
+    assert declared.prob_fake == pytest.approx(plain.prob_fake) and declared.label == "REAL"
     assert declared.verdict == "UNSURE" and any("container tags" in r for r in declared.reasons)
     assert declared.as_row()["provenance"]["source"] == "container"
+    fake = Detector(tiny_model_path, threshold=plain.prob_fake / 2)
+    phone = {"com.apple.quicktime.make": "Apple", "com.apple.quicktime.model": "iPhone 15"}
+    swapped = predict_video(fake, clip(tmp_path / "phone.mp4", phone), frames=3)
+    assert swapped.provenance.declared == "camera" and not any("camera" in r for r in swapped.reasons)
 
 
 def test_a_scanned_clip_reports_its_provenance(tiny_model_path, tmp_path):

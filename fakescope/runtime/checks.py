@@ -71,7 +71,8 @@ def no_face(prediction: Prediction) -> str | None:
 
 @register("provenance")
 def declared_otherwise(prediction: Prediction) -> str | None:
-    """The file's metadata declares the opposite of the label (AI-generated but REAL, a camera but FAKE)."""
+    """The file's metadata declares the opposite of the label: AI-made but REAL, or a camera capture by a
+    trusted C2PA manifest but FAKE (`Provenance.disagreement`)."""
     return prediction.provenance.disagreement(prediction.label)
 
 
