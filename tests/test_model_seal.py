@@ -15,6 +15,7 @@ from fakescope.runtime import Detector, ModelCard, ModelCardError, ModelError, d
 from fakescope.runtime.errors import ModelSealError
 from fakescope.runtime.integrity import external_tensors, metadata_entries, metadata_field, without_metadata
 from fakescope.runtime.seal import SEAL_METADATA_KEY, open_sealed, seal_value
+from fakescope.runtime.sessions import make_session
 from fakescope.runtime.spec import CARD_METADATA_KEY
 
 
@@ -142,6 +143,8 @@ def test_external_weights_are_refused_even_when_their_file_is_there(tmp_path, mo
     monkeypatch.chdir(tmp_path)  # onnxruntime would find weights.bin here and run the model
     with pytest.raises(ModelError, match=r"keeps tensor data in other files.*external data is refused"):
         Detector("sealed.onnx")
+    with pytest.raises(ModelError, match="keeps tensor data in other files"):  # any session (e.g. BlazeFace)
+        make_session(outside.SerializeToString(), "face.onnx")
 
 
 def test_external_tensors_are_found_in_subgraphs_and_constants():

@@ -27,7 +27,8 @@ from typing import Protocol, runtime_checkable
 
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.errors import ModelCardError, ModelError, ModelSealError, ModelSignatureError
-from fakescope.runtime.integrity import ProtobufError, external_tensors, graph_sha256, metadata_entries
+from fakescope.runtime.integrity import ProtobufError, graph_sha256, metadata_entries
+from fakescope.runtime.sessions import refuse_external_data
 from fakescope.runtime.spec import CARD_METADATA_KEY
 
 SEAL_METADATA_KEY = "fakescope.seal"
@@ -90,19 +91,12 @@ def open_sealed(model_bytes: bytes, label: str) -> SealedModel:
         ModelSealError: the seal is missing or does not match the graph and card (either was changed).
         ModelCardError: no card, the card is repeated, or a card value is out of range.
     """
+    refuse_external_data(model_bytes, label)
     try:
         entries = metadata_entries(model_bytes)
-        external = external_tensors(model_bytes)
         digest = graph_sha256(model_bytes)
     except ProtobufError as err:
         raise ModelError(f"{label} is not a well-formed ONNX file: {err}") from None
-    if external:
-        names = ", ".join(repr(name[:40]) for name in external[:3])
-        names += " and more" if len(external) > 3 else ""
-        raise ModelError(
-            f"{label} keeps tensor data in other files ({names}): external data is refused, since it is not "
-            "covered by the seal and is read relative to the current folder; re-export the model in one file"
-        )
     ours: dict[str, str] = {}
     for key, value in entries:
         if key in _OURS and key in ours:

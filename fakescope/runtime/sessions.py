@@ -1,8 +1,9 @@
 """Read ONNX model bytes and build onnxruntime sessions: the one place the project does either.
 
 Models are read into memory (regular files only, never past the size limit) and sessions built from the
-bytes; a fakescope model's external data is refused before that (`fakescope.runtime.seal.open_sealed`),
-since onnxruntime would resolve it against the working folder. Every failure is a `ModelError` of one line.
+bytes; a model whose tensors keep their data in other files is refused first (`refuse_external_data`, also
+run by `fakescope.runtime.seal.open_sealed`), since onnxruntime would read those files relative to the
+working folder, outside anything hashed. Every failure is a `ModelError` of one line.
 
 Example:
     >>> session = make_session(read_model_bytes(model), model, threads=1)
@@ -20,6 +21,7 @@ import onnxruntime as ort
 
 from fakescope.runtime.errors import ModelError, first_line
 from fakescope.runtime.files import FileOverLimitError, NotRegularFileError, read_regular_file
+from fakescope.runtime.integrity import ProtobufError, external_tensors
 
 MAX_MODEL_BYTES = 512 * 1024 * 1024
 """Largest model file read (a MobileNetV2 detector is about 9 MB)."""
@@ -68,9 +70,10 @@ def make_session(
         providers: execution providers. Defaults to ["CPUExecutionProvider"].
 
     Raises:
-        ModelError: onnxruntime cannot load the model.
+        ModelError: the model keeps tensor data in other files, or onnxruntime cannot load it.
         ValueError: `threads` < 1.
     """
+    refuse_external_data(model_bytes, str(path or "the model"))
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -86,3 +89,18 @@ def make_session(
         )
     except Exception as err:
         raise ModelError(f"{path or 'the model'} is not a usable ONNX model: {first_line(err)}") from None
+
+
+def refuse_external_data(model_bytes: bytes, label: str) -> None:
+    """Raise `ModelError` when any tensor of the model (anywhere in it) keeps its data in another file."""
+    try:
+        external = external_tensors(model_bytes)
+    except ProtobufError as err:
+        raise ModelError(f"{label} is not a usable ONNX model: not a well-formed protobuf ({err})") from None
+    if external:
+        names = ", ".join(repr(name[:40]) for name in external[:3])
+        names += " and more" if len(external) > 3 else ""
+        raise ModelError(
+            f"{label} keeps tensor data in other files ({names}): external data is refused, since it is not "
+            "covered by the seal and is read relative to the current folder; re-export the model in one file"
+        )
