@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -27,16 +28,33 @@ CACHE_NAME = "eda-cache.parquet"
 )
 @click.option("--sample", type=click.IntRange(min=1), help="Measure only N images drawn at random (seeded).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per CPU).")
-def eda(data_dir: Path, out_dir: Path, sample: int | None, workers: int | None) -> None:
-    """Statistics, figures and shortcut warnings for the real/fake dataset in DATA_DIR."""
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option(
+    "--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); else a local cluster."
+)
+def eda(
+    data_dir: Path, out_dir: Path, sample: int | None, workers: int | None, engine: str, scheduler: str | None
+) -> None:
+    """Statistics, figures and shortcut warnings for the real/fake dataset in DATA_DIR.
+
+    With --engine dask the images are measured by Dask workers, which must see DATA_DIR at the same path.
+    """
     with require_extra("eda"):
         from tqdm import tqdm
 
         from fakescope.data.layout import DatasetLayoutError
         from fakescope.eda.report import write_report
         from fakescope.eda.stats import collect_stats
-
-    with tqdm(unit="img", desc="measuring", dynamic_ncols=True) as bar:
+    if scheduler and engine != "dask":
+        raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
+    with ExitStack() as stack:
+        measure = None
+        if engine == "dask":
+            with require_extra("cluster"):
+                from fakescope.cluster.client import dask_client
+                from fakescope.cluster.eda import dask_measure
+            measure = dask_measure(stack.enter_context(dask_client(scheduler, workers or 2)))
+        bar = stack.enter_context(tqdm(unit="img", desc="measuring", dynamic_ncols=True))
         cached: list[int] = []
 
         def progress(done: int, total: int) -> None:
@@ -48,7 +66,12 @@ def eda(data_dir: Path, out_dir: Path, sample: int | None, workers: int | None) 
         start = time.perf_counter()
         try:
             table = collect_stats(
-                data_dir, sample=sample, workers=workers, cache=out_dir / CACHE_NAME, progress=progress
+                data_dir,
+                sample=sample,
+                workers=workers,
+                cache=out_dir / CACHE_NAME,
+                progress=progress,
+                measure=measure,
             )
         except (DatasetLayoutError, OSError) as err:
             raise click.ClickException(str(err)) from None

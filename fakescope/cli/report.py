@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import click
 
+from fakescope.extras import require_extra
+
 
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Write every row here.")
 def report(folder, csv_out) -> None:
     """Summarise a report folder written by `fakescope scan --engine dask` (files, verdicts, errors)."""
-    try:
+    with require_extra("cluster"):
         from fakescope.cluster import summarize, write_csv
-    except ModuleNotFoundError as err:
-        raise click.ClickException(
-            f"reading a report folder needs the cluster extra ({err.name} is missing): "
-            "pip install 'fakescope[cluster]'"
-        ) from None
     from fakescope.runtime.errors import ReportError
 
     try:

@@ -13,6 +13,7 @@ import click
 from tqdm import tqdm
 
 from fakescope.cli.common import c2pa_checker, c2pa_trust_option, load_detector, model_option
+from fakescope.extras import require_extra
 from fakescope.runtime.errors import ReportError
 from fakescope.runtime.scan import REPORT_SUFFIXES, scan_folder
 from fakescope.video.scan import VideoJudge
@@ -109,12 +110,8 @@ def scan(
 def _scan_dask(
     source, model, out, recursive, scheduler, batch_size, workers, partition_size, resume, anchors
 ) -> None:
-    try:
+    with require_extra("cluster"):
         from fakescope.cluster import scan_dask
-    except ModuleNotFoundError as err:
-        raise click.ClickException(
-            f"--engine dask needs the cluster extra ({err.name} is missing): pip install 'fakescope[cluster]'"
-        ) from None
     from fakescope.runtime.errors import ModelError
 
     if not out:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import zipfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -195,6 +196,13 @@ def train(
     is_flag=True,
     help="ONNX models: re-score the test split after JPEG 50/75, blur, half size and a PNG round trip.",
 )
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option(
+    "--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); else a local cluster."
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Local Dask workers."
+)
 def evaluate(
     model: Path,
     data_dir: Path,
@@ -203,21 +211,41 @@ def evaluate(
     target_fpr: float | None,
     batch_size: int,
     robustness: bool,
+    engine: str,
+    scheduler: str | None,
+    workers: int,
 ) -> None:
-    """Score MODEL (.keras or .onnx) on DATA_DIR: threshold on the valid split, metrics on the test split."""
+    """Score MODEL (.keras or .onnx) on DATA_DIR: threshold on the valid split, metrics on the test split.
+
+    With --engine dask (.onnx models) the images are scored by Dask workers, which must see DATA_DIR at the
+    same path; the metrics are those of a local evaluation.
+    """
     with require_extra("train"):
         from fakescope.train.evaluate import evaluate_model, write_metrics
     if out is None:  # never the run's metrics.json, which the export reads into the card
         out = model.with_name(f"{model.stem}.metrics.json")
+    if engine == "dask" and model.suffix.lower() != ".onnx":
+        raise click.BadParameter("scores exported .onnx models only", param_hint="--engine dask")
+    if scheduler and engine != "dask":
+        raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
     try:
-        evaluation = evaluate_model(
-            model,
-            data_dir,
-            greyscale=greyscale,
-            target_fpr=target_fpr,
-            batch_size=batch_size,
-            robustness=robustness,
-        )
+        with ExitStack() as stack:
+            options = {}
+            if engine == "dask":
+                with require_extra("cluster"):
+                    from fakescope.cluster.client import dask_client
+                    from fakescope.cluster.evaluate import dask_scorer
+                client = stack.enter_context(dask_client(scheduler, workers))
+                options["scorer"] = dask_scorer(client, model)
+            evaluation = evaluate_model(
+                model,
+                data_dir,
+                greyscale=greyscale,
+                target_fpr=target_fpr,
+                batch_size=batch_size,
+                robustness=robustness,
+                **options,
+            )
         write_metrics(evaluation, out)
     except (ValueError, OSError, zipfile.BadZipFile, FakescopeError) as err:
         raise _fail(err) from None

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,8 +23,9 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from distributed import Client, KilledWorker, LocalCluster, as_completed
+from distributed import KilledWorker, as_completed
 
+from fakescope.cluster.client import dask_client
 from fakescope.cluster.manifest import MANIFEST_NAME, Manifest
 from fakescope.cluster.parts import (
     PART_PREFIX,
@@ -118,7 +118,7 @@ def scan_dask(
     manifest = Manifest(plugin.sha256, src.url, recursive, partition_size)
     with _locked(folder):
         finished = _prepare(folder, manifest, resume)
-        with _client(scheduler, workers, processes) as client:
+        with dask_client(scheduler, workers, processes) as client:
             client.register_plugin(plugin)
             plan, counts = _run(
                 client,
@@ -219,23 +219,3 @@ def _locked(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-@contextmanager
-def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator[Client]:
-    if scheduler:
-        with Client(scheduler, timeout="30s", set_as_default=False) as client:
-            yield client
-        return
-    # Everything binds to this machine only; the diagnostics server takes a free port instead of :8787.
-    where = {"host": "127.0.0.1"} if processes else {}
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=processes,
-        dashboard_address="127.0.0.1:0",
-        silence_logs=logging.ERROR,
-        **where,
-    )
-    with cluster, Client(cluster, set_as_default=False) as client:
-        yield client

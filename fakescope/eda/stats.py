@@ -44,6 +44,7 @@ def collect_stats(
     workers: int | None = None,
     cache: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    measure: Callable[[list[list[str]]], Iterator[Measurements]] | None = None,
 ) -> pd.DataFrame:
     """Measure every image of the dataset at `root` (see `fakescope.eda.table` for the columns).
 
@@ -57,6 +58,9 @@ def collect_stats(
             files are measured and the file is updated. Rows with errors are always retried.
             Defaults to None (no cache).
         progress: called as `progress(done, total)` while images are measured (cached ones count as done).
+        measure: measures chunks of paths, yielding one `Measurements` per chunk in order (e.g.
+            `fakescope.cluster.eda.dask_measure(client)` on a Dask cluster). Defaults to None: `workers`
+            local processes.
 
     Returns:
         One row per image, in discovery order; unreadable images have NaN measures and a one-line `error`.
@@ -83,9 +87,9 @@ def collect_stats(
     if progress:
         progress(finished, total)
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    for indices, measured in zip(
-        chunks, _measure_all([[paths[i] for i in c] for c in chunks], workers), strict=True
-    ):
+    path_chunks = [[paths[i] for i in c] for c in chunks]
+    measured_chunks = measure(path_chunks) if measure is not None else _measure_all(path_chunks, workers)
+    for indices, measured in zip(chunks, measured_chunks, strict=True):
         rows.put(indices, measured)
         finished += len(indices)
         if progress:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ import numpy as np
 
 from fakescope.data.layout import CLASS_DIRS, ImageRecord, discover, split_records
 from fakescope.report.metrics import BinaryMetrics, binary_metrics, choose_threshold
-from fakescope.report.scoring import score_records
+from fakescope.report.scoring import Scores, score_records
 from fakescope.runtime.errors import first_line
 from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.preprocess import InputSpec
@@ -176,6 +176,7 @@ def evaluate_model(
     model=None,
     face_crop: FaceCrop | None = None,
     robustness: bool = False,
+    scorer: Callable[..., Scores] = score_records,
 ) -> Evaluation:
     """Choose the threshold on the validation split and score the test split.
 
@@ -193,6 +194,9 @@ def evaluate_model(
             use their card.
         robustness: ONNX models only: also re-score the test split under each degradation of
             `fakescope.runtime.degrade.ROBUSTNESS`. Defaults to False.
+        scorer: ONNX models only: how records are scored, `score_records`' signature (e.g.
+            `fakescope.cluster.evaluate.dask_scorer(client, model_path)` on a Dask cluster). Defaults to
+            `score_records`.
 
     Raises:
         ValueError: the validation or test split lacks readable real or fake images, or the model is not a
@@ -212,7 +216,7 @@ def evaluate_model(
         spec = detector.spec
         scored = {}
         for name, members in splits.items():
-            scores = score_records(detector, members, batch_size=batch_size)
+            scores = scorer(detector, members, batch_size=batch_size)
             skipped = [(str(r.path), reason) for r, reason in scores.rejected]
             scored[name] = (scores.labels, scores.prob_fake, skipped)
             if name == "test":

@@ -1,0 +1,62 @@
+"""EDA and evaluation on Dask worker processes give what they give on one machine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from fakescope.cli.eda import eda as eda_command
+from fakescope.cluster.client import dask_client
+from fakescope.cluster.eda import dask_measure
+from fakescope.cluster.evaluate import dask_scorer
+from fakescope.data.toy import write_toy_dataset
+from fakescope.eda.report import TABLE_NAME
+from fakescope.eda.stats import collect_stats
+from fakescope.eda.table import read_table
+from fakescope.train.evaluate import evaluate_model
+
+
+@pytest.fixture(scope="module")
+def client():
+    with dask_client(None, workers=2) as dask:
+        yield dask
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    root = write_toy_dataset(tmp_path_factory.mktemp("toy") / "data", counts=(8, 10, 10), size=40)
+    (root / "test" / "fake" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(root / "valid" / "real" / "tiny.png")
+    return root
+
+
+def test_eda_measured_by_dask_workers_equals_the_local_table(client, data_dir):
+    local = collect_stats(data_dir, workers=1)
+    dask = collect_stats(data_dir, measure=dask_measure(client))
+    assert len(local) == 58 and (local["error"] != "").sum() == 1
+    pd.testing.assert_frame_equal(dask, local)
+
+
+def test_eda_cli_with_the_dask_engine_writes_the_same_table(data_dir, tmp_path):
+    result = CliRunner().invoke(eda_command, [str(data_dir), "--out", str(tmp_path), "--engine", "dask"])
+    assert result.exit_code == 0, result.output
+    table = read_table(tmp_path / TABLE_NAME)
+    pd.testing.assert_frame_equal(
+        table.drop(columns=["mtime_ns"]).reset_index(drop=True),
+        collect_stats(data_dir, workers=1).drop(columns=["mtime_ns"]).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_evaluation_scored_by_dask_workers_equals_the_local_one(client, tiny_model_path, data_dir):
+    local = evaluate_model(tiny_model_path, data_dir)
+    dask = evaluate_model(
+        tiny_model_path, data_dir, scorer=dask_scorer(client, tiny_model_path, partition_size=3)
+    )
+    assert dask.threshold == local.threshold
+    assert dask.test.as_dict() == local.test.as_dict() and dask.valid.as_dict() == local.valid.as_dict()
+    assert sorted(dask.skipped) == sorted(local.skipped) and len(local.skipped) == 1
+    assert dask.trust == local.trust
