@@ -219,7 +219,16 @@ def evaluate(
 
     With --engine dask (.onnx models) the images are scored by Dask workers, which must see DATA_DIR at the
     same path; the metrics are those of a local evaluation.
+
+    A DATA_DIR of real/ and fake/ video folders is scored per clip (ONNX models): video-level ROC AUC.
     """
+    from fakescope.video.evaluate import is_video_dataset
+
+    if is_video_dataset(data_dir):
+        from fakescope.cli.evaluate_video import evaluate_video_folder
+
+        evaluate_video_folder(model, data_dir, out)
+        return
     with require_extra("train"):
         from fakescope.train.evaluate import evaluate_model, write_metrics
     if out is None:  # never the run's metrics.json, which the export reads into the card
