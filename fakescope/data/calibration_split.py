@@ -19,6 +19,8 @@ from pathlib import Path
 from fakescope.data.layout import CLASS_DIRS, discover
 
 NAMES = {label: name for name, label in CLASS_DIRS.items()}
+DESCRIPTION_FILES = ("build_report.json", "README.md")
+"""Files describing the dataset, linked into OUT/fit too so a run trained there describes its data alike."""
 
 
 def carve_calibration(
@@ -49,6 +51,9 @@ def carve_calibration(
         counts["fit"][name] = len(train) - len(carved)
     for record in (r for r in records if r.split != "train"):
         _link(record.path, out / "fit" / record.split / NAMES[record.label])
+    for extra in DESCRIPTION_FILES:
+        if (Path(data) / extra).is_file():
+            _link(Path(data) / extra, out / "fit")
     return counts
 
 

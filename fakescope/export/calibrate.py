@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from fakescope.runtime.calibrated import calibrated_prob
 from fakescope.runtime.conformal import DEFAULT_ALPHA, check_alpha
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.results import Prediction
+from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.uncertainty.conformal import calibration_scores
 from fakescope.uncertainty.robustness import robustness
 from fakescope.uncertainty.summary import small_split_warning, trust_summary
@@ -60,7 +62,9 @@ def calibration_fields(
             "log_loss_before": log_loss_of_logits(labels, logits),
             "log_loss_after": log_loss_of_logits(labels, logits, temperature),
         },
-        "warnings": tuple(w for w in [small_split_warning(labels, "calibration")] if w),
+        "warnings": tuple(
+            w for w in [small_split_warning(labels, "calibration"), _alpha_warning(labels, alpha)] if w
+        ),
     }
     oods = [p.evidence.ood_score for p in found]
     if all(score is not None for score in oods):
@@ -101,6 +105,23 @@ def measured_fields(
     if with_robustness:
         out["robustness"] = robustness(detector, test)
     return out
+
+
+def _alpha_warning(labels: np.ndarray, alpha: float) -> str | None:
+    """Conformal at `alpha` needs ceil(1 / alpha) - 1 calibration images of a class, else that label is in
+    every prediction set (so every verdict of the other label is UNSURE)."""
+    needed = math.ceil(1.0 / alpha) - 1
+    short = [
+        f"{int(np.sum(labels == i))} {name.lower()}"
+        for i, name in enumerate(CLASS_NAMES)
+        if np.sum(labels == i) < needed
+    ]
+    if not short:
+        return None
+    return (
+        f"conformal alpha={alpha:g} needs at least {needed} calibration images per class and there are only "
+        f"{' and '.join(short)}: that label is in every prediction set; choose a larger alpha"
+    )
 
 
 def _judged(detector: Detector, records: Sequence[ImageRecord]) -> tuple[np.ndarray, list[Prediction]]:
