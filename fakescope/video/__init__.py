@@ -12,7 +12,7 @@ Example:
     VideoPrediction(FAKE, prob_fake=0.973, threshold=0.500, 'c.mp4' 1280x720 10.0s h264, 2 tracks, 32 frames)
 """
 
-from fakescope.video.aggregate import AGGREGATIONS, DEFAULT_AGGREGATION, aggregate
+from fakescope.video.aggregation import AGGREGATIONS, DEFAULT_AGGREGATION, aggregate
 from fakescope.video.batch import predict_files
 from fakescope.video.container import VIDEO_EXTENSIONS, OpenVideo, VideoInfo, looks_like_video, open_video
 from fakescope.video.errors import (

@@ -21,7 +21,7 @@ import numpy as np
 from fakescope.report.metrics import BinaryMetrics, binary_metrics
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.images import SUPPORTED_EXTENSIONS
-from fakescope.video.aggregate import DEFAULT_AGGREGATION
+from fakescope.video.aggregation import DEFAULT_AGGREGATION
 from fakescope.video.dataset import CLASSES, find_videos
 from fakescope.video.errors import InvalidVideoError
 from fakescope.video.predict import predict_video

@@ -23,7 +23,7 @@ from fakescope.runtime.images import DecodedImage, ImageInfo
 from fakescope.runtime.preprocess import InputSpec, crop_box
 from fakescope.runtime.results import FaceVerdict, Prediction
 from fakescope.runtime.spec import CLASS_NAMES
-from fakescope.video.aggregate import DEFAULT_AGGREGATION, aggregate, check_aggregation
+from fakescope.video.aggregation import DEFAULT_AGGREGATION, aggregate, check_aggregation
 from fakescope.video.container import OpenVideo, VideoSource, open_video
 from fakescope.video.errors import NoFramesError, VideoTooLargeError
 from fakescope.video.frames import DecodeStats, VideoFrame, prefetched, read_frames

@@ -13,7 +13,7 @@ from pathlib import Path
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.results import faces_text, reasons_text
 from fakescope.runtime.scan_rows import error_row
-from fakescope.video.aggregate import DEFAULT_AGGREGATION
+from fakescope.video.aggregation import DEFAULT_AGGREGATION
 from fakescope.video.container import VIDEO_EXTENSIONS
 from fakescope.video.errors import InvalidVideoError, MissingExtraError
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits

@@ -24,7 +24,7 @@ from fakescope.runtime.detector import Detector
 from fakescope.runtime.display import number
 from fakescope.runtime.images import DecodedImage, ImageInfo
 from fakescope.runtime.spec import CLASS_NAMES
-from fakescope.video.aggregate import DEFAULT_AGGREGATION, aggregate, check_aggregation
+from fakescope.video.aggregation import DEFAULT_AGGREGATION, aggregate, check_aggregation
 from fakescope.video.container import open_video
 from fakescope.video.errors import InvalidVideoError
 from fakescope.video.limits import VideoLimits

@@ -6,8 +6,8 @@ are confidently real, average those; else the mean. A few confidently fake frame
 uncertain ones, since a face swap often shows only in some frames.
 
 Example:
-    >>> aggregate([0.1, 0.2, 0.9], "mean")
-    0.4
+    >>> aggregate([0.2, 0.4, 0.9], "mean")
+    0.5
     >>> sorted(AGGREGATIONS)
     ['confident', 'mean']
 """
