@@ -1,9 +1,10 @@
 """Thread engine vs Dask (1 and 2 local worker processes, one thread each) on the same folder, side by side,
 plus the figures the cluster sizing table is computed from (docs/cluster.md).
 
-Run: `python -m benchmarks.cluster_scan [--images 2000] [--model M.onnx]` (about a minute with 2000 images on
-2 cores). The Dask clusters are started before the clock runs, as a long-lived cluster would be; each engine
-scans the same warm folder, and images/s counts rows written.
+Run: `python -m benchmarks.cluster_scan [--images 2000] [--model M.onnx]` (one to two minutes on 2 cores).
+The Dask clusters are started before the clock runs, as a long-lived cluster would be; each engine scans the
+same warm folder, and images/s counts rows written. It prints the figures as JSON, then the sizing table of
+docs/cluster.md computed from them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import tempfile
 import time
@@ -86,10 +88,32 @@ def run(model: Path | None, count: int, partition_size: int) -> dict:
     }
 
 
+def sizing_table(figures: dict, images: float = 100e6, keys: float = 10e6) -> str:
+    """The docs' sizing table (markdown) from measured figures: one Dask worker thread per core."""
+    per_core, row_bytes = figures["dask_1_worker_images_per_s"], figures["report_bytes_per_row"]
+    core_hours = images / per_core / 3600
+    lines = [
+        f"| per-core throughput (1 Dask worker, 1 thread) | {per_core:.0f} images/s |",
+        f"| scaling, 2 workers vs 1 | x{figures['dask_2_workers_images_per_s'] / per_core:.2f} |",
+        f"| core-hours for {images / 1e6:.0f}M images | {core_hours:,.0f} |",
+        *(
+            f"| cores to finish {images / 1e6:.0f}M images in {hours} h | {math.ceil(core_hours / hours):,} |"
+            for hours in (1, 8, 24)
+        ),
+        f"| listing {keys / 1e6:.0f}M local keys (one client) | "
+        f"{keys / figures['local_listing_keys_per_s'] / 60:.1f} min |",
+        f"| report size for {images / 1e6:.0f}M rows (Parquet) | "
+        f"{row_bytes * images / 1e9:.1f} GB ({row_bytes:.0f} B/row) |",
+    ]
+    return "\n".join(["| | |", "| --- | --- |", *lines])
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--partition-size", type=int, default=250)
     parser.add_argument("--model", type=Path, default=None)
     args = parser.parse_args()
-    print(json.dumps(run(args.model, args.images, args.partition_size), indent=2))
+    figures = run(args.model, args.images, args.partition_size)
+    print(json.dumps(figures, indent=2))
+    print(sizing_table(figures))
