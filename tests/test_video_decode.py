@@ -15,6 +15,7 @@ from video_factory import all_frame_times, real_head, scene, write_audio, write_
 from fakescope.video import (
     AudioOnlyError,
     CorruptVideoError,
+    DecodeStats,
     InvalidVideoError,
     NoFramesError,
     NotAVideoError,
@@ -189,3 +190,15 @@ def test_prefetching_stays_bounded_and_hands_over_decoding_errors():
     with pytest.raises(VideoTooLargeError, match="limit of 5"):
         taken.extend(stream)
     assert taken == [0, 1, 2, 3, 4]  # every frame decoded before the error arrives first, in order
+
+
+def test_frames_nothing_refers_to_are_skipped_yet_every_sample_is_the_right_frame(tmp_path):
+    path = write_video(tmp_path / "cfr.mp4", numbered_frames(90), fps=30)  # libx264 default: B-frames
+    actual = all_frame_times(path)
+    with open_video(path) as video:
+        targets = evenly_spaced(video.info.duration_s, 6)
+        stats = DecodeStats()
+        frames = list(read_frames(video, plan_reads(targets, video.keyframes, 1 / 30), stats=stats))
+    expected = [actual.index(shown_at(actual, t)) for t in targets]
+    assert [index_of(f.pixels) for f in frames] == [i % 15 for i in expected]
+    assert stats.decoded < len(actual)  # some non-reference frames were never decoded

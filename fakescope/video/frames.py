@@ -3,7 +3,9 @@
 Each yielded frame is the one displayed at its sample's time (the last frame whose timestamp is not after
 it: variable frame rates are followed by timestamps, never by frame counts), turned upright by the rotation
 the frame carries, converted to RGB and scaled so its longer side is at most `max_side` (face search sees a
-128 px letterbox anyway). Frames in between are decoded but never converted or kept.
+128 px letterbox anyway). Frames in between are decoded but never converted or kept; at a constant frame
+rate, those no other frame refers to (non-reference B-frames) are not even decoded until just before the
+next sample, since none of them can be the frame shown there.
 
 Example:
     >>> with open_video("clip.mp4") as video:
@@ -28,6 +30,8 @@ from fakescope.video.sampler import Read
 
 TIME_EPSILON = 1e-6
 """Seconds of slack when comparing a frame's timestamp with a sample's time (both are rounded floats)."""
+SKIP_MARGIN_FRAMES = 3
+"""At a constant frame rate, frames nothing refers to are skipped up to this many frames before a sample."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,11 @@ class _Reader:
         self.previous = self.held = None
         self.can_seek = True
         self.last_time = 0.0
+        rate, base = self.stream.average_rate, self.stream.base_rate
+        self.constant_rate = bool(rate and base and rate == base)
+        self.skip_before: float | None = None
+        """Non-reference frames shown before this time (s) are skipped (only at a constant frame rate)."""
+        self.margin = SKIP_MARGIN_FRAMES / float(rate) if rate else 0.0
 
     def time_of(self, frame) -> float:
         if frame.pts is None:
@@ -105,6 +114,8 @@ class _Reader:
     def shown_at(self, read: Read):
         if self.source is None or (read.seek and self.can_seek):
             self._restart(read.time if read.seek else None)
+        if self.constant_rate:
+            self.skip_before = read.time - self.margin
         while True:
             frame, self.held = (self.held, None) if self.held is not None else (self._next(), None)
             if frame is None:
@@ -146,6 +157,7 @@ class _Reader:
     def _decoded(self) -> Iterator:
         error = self.av.error.FFmpegError
         packets = self.video.container.demux(self.stream)
+        context = self.stream.codec_context
         while True:
             try:
                 packet = next(packets)
@@ -154,6 +166,9 @@ class _Reader:
             except error:
                 self.stats.ended_early = True
                 return
+            if self.skip_before is not None:
+                early = packet.pts is not None and self.time_of(packet) < self.skip_before
+                context.skip_frame = "NONREF" if early else "DEFAULT"
             try:
                 yield from packet.decode()
             except error:
