@@ -73,3 +73,25 @@ def test_a_group_photo_gets_a_verdict_per_face(browser, tmp_path):
     for caption, face in zip(captions, expected.faces, strict=True):
         assert f"{face.prob_fake:.3f}" in caption
     browser.screenshot("dashboard")
+
+
+def test_a_picture_without_a_face_gets_the_amber_unsure_card_with_its_reasons(browser, tmp_path):
+    picture = tmp_path / "coffee.png"
+    picture.write_bytes(encode(skdata.coffee(), "PNG"))
+    page = browser.page
+    upload(browser, [str(picture)])
+    card = page.locator(".fs-result").filter(has_text="coffee.png")
+    card.locator(".fs-verdict.fs-unsure").wait_for(timeout=30_000)
+    expected = Detector().predict(picture)
+    assert expected.verdict == "UNSURE" and "no face found" in expected.reasons
+    assert card.locator(".fs-label").inner_text() == "UNSURE"
+    assert card.locator(".fs-reasons li").all_inner_texts() == list(expected.reasons)
+    # P(fake) and the CAM are still shown: the reasons qualify the score, they do not hide it.
+    assert f"{expected.prob_fake:.3f}" in card.locator(".fs-probs").inner_text()
+    assert card.locator(".fs-overlay img, img.fs-overlay").count() >= 1
+    history = page.locator(".fs-panel").filter(has_text="History")
+    assert "UNSURE" in history.inner_text() and "no face found" in history.inner_text()
+    href = history.locator("a.fs-download").get_attribute("href")
+    assert "UNSURE" in href and "no%20face%20found" in href
+    sidebar = page.locator(".fs-sidebar").inner_text()
+    assert "Alpha" in sidebar and "TTA" in sidebar and "real /" in sidebar  # the model's intervals

@@ -152,3 +152,27 @@ def test_cards_round_trip_the_trust_fields_and_refuse_bad_ones():
     ):
         with pytest.raises(ModelCardError):
             replace(card, **bad)
+
+
+def test_with_checks_changes_alpha_and_tta_on_the_same_session(tmp_path):
+    scores = list(np.linspace(0.0, 1.0, 99))
+    detector = Detector(write(tmp_path / "a.onnx", conformal_card(scores, scores, alpha=0.05)))
+    other = detector.with_checks(alpha=0.5, tta=True)
+    assert other.session is detector.session and (other.alpha, other.tta) == (0.5, True)
+    assert (detector.alpha, detector.tta) == (0.05, False)
+    assert len(other.predict(random_rgb(48, 48)).evidence.tta_probs) == len(TTA_COPIES)
+
+
+def test_the_history_keeps_unsure_and_its_reasons_at_every_threshold(tmp_path):
+    from fakescope.widgets.history import HistoryEntry, HistoryTable
+
+    path = write(tmp_path / "plain.onnx", tiny_card())
+    result = Detector(path, tta=True).predict(random_rgb(64, 64, seed=6))
+    every = [result.prob_fake, *result.evidence.tta_probs]
+    table = HistoryTable()
+    table.add(HistoryEntry.of(result, model="tiny"))
+    table.threshold = (min(every) + max(every)) / 2
+    row = table.to_csv().splitlines()[1].split(",")
+    assert row[2] == "UNSURE" and row[3].startswith("degraded copies disagree")
+    table.threshold = min(0.999, max(every) + 1e-3)
+    assert table.to_csv().splitlines()[1].split(",")[2] == "REAL"

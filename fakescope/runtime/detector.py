@@ -128,6 +128,20 @@ class Detector:
         clone.limits = limits
         return clone
 
+    def with_checks(self, alpha: float | None = None, tta: bool | None = None) -> Detector:
+        """This detector (same session and card) with another conformal `alpha` and/or test-time augmentation.
+
+        Example:
+            >>> Detector().with_checks(alpha=0.3, tta=True).alpha
+            0.3
+        """
+        clone = copy.copy(self)
+        if alpha is not None:
+            clone.alpha, clone.conformal = _conformal(self.card, alpha)
+        if tta is not None:
+            clone.tta = bool(tta)
+        return clone
+
     def decode(self, image: ImageSource | DecodedImage, name: str | None = None) -> DecodedImage:
         """Decode and validate an input with this detector's limits (JPEGs decoded at a reduced scale)."""
         if isinstance(image, DecodedImage):

@@ -16,6 +16,7 @@ import ipywidgets as ipw
 import numpy as np
 
 from fakescope.runtime import Detector, InvalidImageError, Prediction, Rejected, load_image
+from fakescope.widgets.checks_panel import ChecksPanel
 from fakescope.widgets.env import MODEL_ENV, SAMPLES_ENV, env_path
 from fakescope.widgets.history import HistoryEntry, HistoryTable
 from fakescope.widgets.markup import header_html, message_html, title_html
@@ -72,6 +73,7 @@ class DetectorDashboard(ipw.VBox):
             button_style="primary",
             layout=ipw.Layout(width="180px"),
         )
+        self.checks = ChecksPanel()
         self.samples = SamplePicker(samples_folder if samples_folder is not None else env_path(SAMPLES_ENV))
         self.status = ipw.HTML()
         self.results = ipw.VBox()
@@ -93,6 +95,7 @@ class DetectorDashboard(ipw.VBox):
         detector = self.detector
         if detector is None or not files:
             return []
+        detector = detector.with_checks(alpha=self.checks.alpha, tta=self.checks.tta)
         self._busy(True)
         try:
             outcomes = [_analyse_one(detector, name, content) for name, content in files]
@@ -109,6 +112,7 @@ class DetectorDashboard(ipw.VBox):
         self._clear_results()
         self.status.value = ""
         self.history.reset()
+        self.checks.reset()
 
     def _layout(self) -> ipw.HBox:
         sidebar = styled(
@@ -123,6 +127,8 @@ class DetectorDashboard(ipw.VBox):
                         '<div class="fs-muted">The threshold re-labels every result without re-running the '
                         "model; P(fake) at or above it is FAKE.</div>"
                     ),
+                    ipw.HTML(title_html("Checks")),
+                    self.checks,
                 ],
                 layout=ipw.Layout(width="310px", min_width="310px"),
             ),
@@ -160,6 +166,7 @@ class DetectorDashboard(ipw.VBox):
         self.status.value = ""
         if detector is not None:
             self.threshold.adopt(detector.threshold)
+        self.checks.adopt(detector)
         self._busy(False)
 
     def _on_upload(self, change: dict) -> None:

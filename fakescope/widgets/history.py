@@ -5,14 +5,14 @@ Example:
     >>> history = HistoryTable()
     >>> history.add(HistoryEntry.of(prediction, model="demo v1"))
     >>> history.to_csv().splitlines()[0]
-    'time,name,verdict,prob_fake,threshold,model,error'
+    'time,name,verdict,reasons,prob_fake,threshold,model,error'
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
@@ -25,30 +25,40 @@ from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.widgets.markup import esc, pill_html, table_html
 
 REJECTED = "REJECTED"
-CSV_COLUMNS = ("time", "name", "verdict", "prob_fake", "threshold", "model", "error")
+CSV_COLUMNS = ("time", "name", "verdict", "reasons", "prob_fake", "threshold", "model", "error")
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One analysed file: its score (None when rejected) and when and with which model it was analysed."""
+    """One analysed file: its score (None when rejected) and when and with which model it was analysed;
+    `prediction` keeps the evidence, so the verdict (UNSURE included) follows the threshold."""
 
     name: str
     prob_fake: float | None
     model: str
     time: datetime
     error: str = ""
+    prediction: Prediction | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, outcome: Prediction | Rejected, model: str, time: datetime | None = None) -> HistoryEntry:
         time = time or datetime.now()
         if isinstance(outcome, Rejected):
             return cls(outcome.source or "upload", None, model, time, outcome.message)
-        return cls(outcome.info.name or "image", outcome.prob_fake, model, time)
+        return cls(outcome.info.name or "image", outcome.prob_fake, model, time, prediction=outcome)
 
     def verdict(self, threshold: float) -> str:
         if self.prob_fake is None:
             return REJECTED
+        if self.prediction is not None:
+            return self.prediction.with_threshold(threshold).verdict
         return CLASS_NAMES[1] if self.prob_fake >= threshold else CLASS_NAMES[0]
+
+    def reasons(self, threshold: float) -> str:
+        """Why the verdict is UNSURE at `threshold` ("" when definite or rejected)."""
+        if self.prediction is None:
+            return ""
+        return "; ".join(self.prediction.with_threshold(threshold).reasons)
 
 
 class HistoryTable(ipw.VBox):
@@ -83,6 +93,7 @@ class HistoryTable(ipw.VBox):
                 e.time.isoformat(timespec="seconds"),
                 e.name,
                 e.verdict(self.threshold),
+                e.reasons(self.threshold),
                 score,
                 f"{self.threshold:.6f}",
                 e.model,
@@ -104,7 +115,7 @@ class HistoryTable(ipw.VBox):
                 pill_html(e.verdict(self.threshold)),
                 "–" if e.prob_fake is None else f"{e.prob_fake:.3f}",
                 e.model,
-                e.error,
+                e.error or e.reasons(self.threshold),
             )
             for i, e in enumerate(reversed(self.entries))
         ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from fakescope.report.style import CLASS_COLORS
 from fakescope.runtime import ImageInfo, ModelCard, Prediction
+from fakescope.runtime.card_trust import trust_lines
 
 
 def esc(value: Any) -> str:
@@ -37,13 +38,18 @@ def message_html(text: str, kind: str = "note") -> str:
 
 
 def verdict_html(prediction: Prediction) -> str:
-    """The coloured REAL/FAKE box, with P(fake) against the threshold that decided it."""
-    label = prediction.label
+    """The coloured REAL/FAKE box (amber UNSURE, with its reasons), with P(fake) against the threshold."""
+    label, verdict = prediction.label, prediction.verdict
     relation = "≥" if label == "FAKE" else "<"
     sub = f"P(fake) {prediction.prob_fake:.1%} {relation} threshold {prediction.threshold:.3f}"
+    if verdict != label:
+        sub += f" (alone it would say {label})"
+    reasons = "".join(f"<li>{esc(reason)}</li>" for reason in prediction.reasons)
     return (
-        f'<div class="fs-verdict fs-{label.lower()}"><div class="fs-label">{esc(label)}</div>'
-        f'<div class="fs-sub">{esc(sub)}</div></div>'
+        f'<div class="fs-verdict fs-{verdict.lower()}"><div class="fs-label">{esc(verdict)}</div>'
+        f'<div class="fs-sub">{esc(sub)}</div>'
+        + (f'<ul class="fs-reasons">{reasons}</ul>' if reasons else "")
+        + "</div>"
     )
 
 
@@ -100,6 +106,9 @@ def card_html(card: ModelCard) -> str:
         if isinstance(v, (int, float, str))
     ]
     parts = [key_values_html(rows)]
+    trust = trust_lines(card)
+    if trust:
+        parts.append(f'<div class="fs-title">How sure</div>{key_values_html(trust.items())}')
     for heading, text in (("Trained on", card.training_data), ("Intended use", card.intended_use)):
         if text:
             parts.append(f'<div class="fs-title">{esc(heading)}</div><div class="fs-muted">{esc(text)}</div>')

@@ -38,6 +38,9 @@ _RULES = """
 .fs-app .fs-verdict { border-radius: 10px; padding: 10px 16px; color: #fff; }
 .fs-app .fs-verdict.fs-real { background: var(--fs-real); }
 .fs-app .fs-verdict.fs-fake { background: var(--fs-fake); }
+.fs-app .fs-verdict.fs-unsure { background: #b9770e; }
+.fs-app .fs-verdict .fs-reasons { margin: 4px 0 0 0; padding-left: 18px; font-size: 13px; }
+.fs-app .fs-pill.fs-unsure { background: #b9770e; }
 .fs-app .fs-verdict .fs-label { font-size: 28px; font-weight: 800; letter-spacing: 1.5px; line-height: 1.2; }
 .fs-app .fs-verdict .fs-sub { font-size: 13px; opacity: .92; }
 .fs-app .fs-probs { display: flex; gap: 18px; margin: 10px 0 2px 0; font-size: 13px; color: var(--fs-muted); }
