@@ -138,11 +138,26 @@ def hostile_files(tmp_path) -> dict[str, tuple[object, type, str]]:
         ),
         "empty.mkv": (mkv[: mkv.index(b"\x1f\x43\xb6\x75") + 64], NoFramesError, "no decodable frame"),
         "alien.mkv": (mkv.replace(b"V_MPEG4/ISO/AVC", b"V_MPEG4/ISO/XYZ"), UnsupportedCodecError, "codec"),
+        "list.m3u8": (
+            b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:9/segment.ts\n#EXT-X-ENDLIST\n",
+            NotAVideoError,
+            "not a video",
+        ),
     }
 
 
 @pytest.mark.parametrize(
-    "name", ["notes.mp4", "photo.mp4", "truncated.mp4", "voice.m4a", "huge.y4m", "empty.mkv", "alien.mkv"]
+    "name",
+    [
+        "notes.mp4",
+        "photo.mp4",
+        "truncated.mp4",
+        "voice.m4a",
+        "huge.y4m",
+        "empty.mkv",
+        "alien.mkv",
+        "list.m3u8",
+    ],
 )
 def test_each_hostile_file_gives_its_typed_one_line_error(tmp_path, tiny_model_path, name):
     from fakescope.runtime import Detector

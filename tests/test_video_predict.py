@@ -142,7 +142,9 @@ def test_cli_predict_gives_one_row_per_image_and_video(face_model, clips, tmp_pa
         "-m",
         str(face_model),
     ]
-    out = subprocess.run([*command, "--format", "json", "--frames", "3"], capture_output=True, text=True)
+    cams = tmp_path / "cams"
+    options = ["--format", "json", "--frames", "3", "--cam-dir", str(cams)]
+    out = subprocess.run([*command, *options], capture_output=True, text=True)
     assert out.returncode == 2, out.stderr
     rows = json.loads(out.stdout)
     assert [row["path"] for row in rows] == [str(clips["pair"]), str(photo), str(broken)]
@@ -151,5 +153,6 @@ def test_cli_predict_gives_one_row_per_image_and_video(face_model, clips, tmp_pa
     assert image["verdict"] in ("REAL", "FAKE") and "tracks" not in image
     assert bad["error"].startswith(f"{broken}: corrupt or truncated video")
     assert f"rejected: {broken}: corrupt or truncated video" in out.stderr
+    assert sorted(p.name for p in cams.iterdir()) == ["0000_pair_cam.png", "0001_photo_cam.png"]
     table = subprocess.run([*command, "--frames", "2"], capture_output=True, text=True)
     assert table.returncode == 2 and len(table.stdout.strip().splitlines()) == 4
