@@ -124,14 +124,15 @@ def _images(width: int = 401, height: int = 299) -> dict[str, Image.Image]:
     }
 
 
+@pytest.mark.parametrize("strip_pixels", [300, 20_000])  # tiles of one row band / bands of whole rows
 @pytest.mark.parametrize("mode", list(_images(8, 8)))
-def test_strip_conversion_equals_the_whole_image_conversion(mode):
+def test_strip_conversion_equals_the_whole_image_conversion(mode, strip_pixels):
     pil = _images()[mode]
     reference = _reference_rgb(pil)
-    assert np.array_equal(to_rgb(pil, pil.size, strip_pixels=1000), reference)
+    assert np.array_equal(to_rgb(pil, pil.size, strip_pixels=strip_pixels), reference)
     for size in [(173, 129), (200, 149), (400, 298)]:
         resized = np.asarray(Image.fromarray(reference).resize(size, Image.Resampling.BILINEAR))
-        got = to_rgb(pil, size, strip_pixels=1000)  # about 30 strips, each resized over its own box
+        got = to_rgb(pil, size, strip_pixels=strip_pixels)  # each piece resized over its own box
         # Pillow reads a resize box as 32-bit floats: a strip's window may differ by a rounding step
         assert np.abs(got.astype(np.int16) - resized).max() <= 1
 

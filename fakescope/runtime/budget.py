@@ -2,7 +2,7 @@
 
     cost = frame   (the decoded image: Pillow stores 1, 2 or 4 bytes a pixel, by mode)
          + decoder (the file's bytes and the decoder's own buffers: WebP's canvases, libtiff's copy of the
-                    file and one strip or tile, the DCT coefficients of a progressive JPEG)
+                    file and one strip or tile, the DCT coefficients of a progressive JPEG, a GIF's canvas)
          + output  (RGB uint8 at the output size, 3 bytes a pixel)
          + work    (one strip of the conversion to RGB, a constant)
 
@@ -10,9 +10,8 @@
 the decoding of one image cost more than that.
 
 Example:
-    >>> cost = decode_cost(Image.open("scan.png"), (4096, 2626))   # a 7800x5000 16-bit greyscale PNG
-    >>> cost
-    DecodeCost(152 MB: frame 78, decoder 2, output 32, work 42)
+    >>> decode_cost(Image.new("I;16", (780, 500)), (780, 500))   # 16-bit greyscale: 2 bytes a pixel
+    DecodeCost(27 MB: frame 1, decoder 0, output 1, work 25)
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, **dict.fromkeys(SIXTEEN_BIT, 2)}
 WEBP_CANVASES = 3
 """libwebp's animation decoder (Pillow's WebP reader) keeps two RGBA canvases and hands over a copy."""
 
-WORK_BYTES = STRIP_PIXELS * 20
+WORK_BYTES = STRIP_PIXELS * 24
 """A strip, its conversions (RGBA, composited, RGB) and the resized piece, 4 bytes a pixel each."""
 
 _FLOAT_WORK = STRIP_PIXELS * 8  # the float64 copy of a float strip
@@ -79,6 +78,8 @@ def decode_cost(
         decoder = WEBP_CANVASES * 4 * pixels
     elif fmt == "TIFF":
         decoder = _tiff_buffer(pil) + file_size
+    elif fmt == "GIF":  # the first frame is decoded onto a canvas Pillow keeps beside it
+        decoder = pixel_bytes(pil.mode) * pixels
     elif fmt in ("JPEG", "MPO") and pil.info.get("progressive"):
         decoder = _jpeg_coefficients(pil, declared_size or pil.size)
     else:

@@ -5,7 +5,20 @@ A FIFO, a device (`/dev/zero`), a socket or a directory is refused from `fstat` 
 limit even if the file grows while it is read.
 
 Example:
-    >>> data = read_regular_file("model.onnx", max_bytes=512 * 2**20)
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "three.bin"
+    >>> _ = path.write_bytes(b"abc")
+    >>> read_regular_file(path, max_bytes=3)
+    b'abc'
+    >>> read_regular_file(path, max_bytes=2)
+    Traceback (most recent call last):
+    ...
+    fakescope.runtime.files.FileOverLimitError: 3 bytes is over the limit of 2 bytes
+    >>> read_regular_file("/dev/zero", max_bytes=10)
+    Traceback (most recent call last):
+    ...
+    fakescope.runtime.files.NotRegularFileError: not a regular file (a character device)
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@
   directory, outside anything hashed, so the runtime refuses them.
 
 Example:
-    >>> graph_sha256(Path("model.onnx").read_bytes())
-    '3f1c...'
+    >>> from fakescope.runtime.models import default_model_path
+    >>> data = default_model_path().read_bytes()
+    >>> len(graph_sha256(data)), external_tensors(data), [key for key, _ in metadata_entries(data)]
+    (64, [], ['fakescope.model_card', 'fakescope.seal'])
 """
 
 from __future__ import annotations

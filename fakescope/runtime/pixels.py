@@ -1,14 +1,14 @@
 """Turn a decoded Pillow image of any mode into RGB uint8 at its output size, one strip of rows at a time.
 
 Converting a whole 40-megapixel image at once costs several copies of it (16-bit greyscale through float64 is
-over 1 GB); here each strip of about two million pixels is converted (transparency composited on white, 16-bit
+over 1 GB); here each strip of about a million pixels is converted (transparency composited on white, 16-bit
 scaled, floats mapped to 0..255) and, when the output is smaller, resized straight into the output array with
 Pillow's bilinear filter over a source box, so the whole image exists only once, in its decoded mode.
 
 Example:
-    >>> pixels = to_rgb(Image.open("scan.png"), (4096, 2626))
-    >>> pixels.shape, pixels.dtype
-    ((2626, 4096, 3), dtype('uint8'))
+    >>> pixels = to_rgb(Image.new("RGBA", (400, 300), (0, 0, 0, 0)), (200, 150))   # transparent: white
+    >>> pixels.shape, int(pixels.min())
+    ((150, 200, 3), 255)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-STRIP_PIXELS = 1 << 21
+STRIP_PIXELS = 1 << 20
 """Source pixels converted at once; the working memory of a strip is a few times this many bytes."""
 
 SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N")
@@ -41,43 +41,51 @@ def to_rgb(pil: Image.Image, out_size: tuple[int, int], strip_pixels: int = STRI
     Args:
         pil: a loaded image of any mode.
         out_size: the output (w, h); at most the image's size.
-        strip_pixels: source pixels converted at once. Defaults to `STRIP_PIXELS`.
+        strip_pixels: source pixels converted at once (bands of whole rows, or tiles of a band when one
+            row is wider than that). Defaults to `STRIP_PIXELS`.
     """
     width, height = pil.size
     out_w, out_h = out_size
     out = np.empty((out_h, out_w, 3), np.uint8)
-    if pil.mode == "RGB":  # resized or copied straight from the decoded frame, no conversion
-        rows = max(1, strip_pixels // width)
-        for first in range(0, out_h, rows):
-            last = min(out_h, first + rows)
-            box = (0, first * height / out_h, width, last * height / out_h)
-            out[first:last] = np.asarray(
-                pil.resize((out_w, last - first), Image.Resampling.BILINEAR, box=box)
-            )
-        return out
     convert = _converter(pil)
-    if (out_w, out_h) == (width, height):
-        rows = max(1, strip_pixels // width)
-        for top in range(0, height, rows):
-            _put(out, top, convert(pil.crop((0, top, width, min(height, top + rows)))))
-        return out
-    scale = height / out_h
-    margin = math.ceil(max(scale, 1.0)) + 2  # the bilinear window reaches `scale` rows each side
-    rows = max(1, strip_pixels // (width * math.ceil(scale)))
-    for first in range(0, out_h, rows):
-        last = min(out_h, first + rows)
-        top, bottom = first * scale, last * scale
-        start, stop = max(0, math.floor(top) - margin), min(height, math.ceil(bottom) + margin)
-        strip = convert(pil.crop((0, start, width, stop)))
-        box = (0, top - start, width, bottom - start)
-        _put(out, first, strip.resize((out_w, last - first), Image.Resampling.BILINEAR, box=box))
+    resize = (out_w, out_h) != (width, height)
+    sx, sy = width / out_w, height / out_h
+    mx, my = (_margin(sx), _margin(sy)) if resize else (0, 0)
+    for c0, c1, r0, r1 in _tiles(out_w, out_h, sx, sy, mx, my, strip_pixels):
+        left, right, x0, x1 = _span(c0, c1, out_w, sx, mx, width)
+        top, bottom, y0, y1 = _span(r0, r1, out_h, sy, my, height)
+        size = (c1 - c0, r1 - r0)
+        if not resize:
+            piece = convert(pil.crop((x0, y0, x1, y1)))
+        elif pil.mode == "RGB":  # resized straight from the decoded frame, without a copy of it
+            piece = pil.resize(size, Image.Resampling.BILINEAR, box=(left, top, right, bottom))
+        else:
+            box = (left - x0, top - y0, right - x0, bottom - y0)
+            piece = convert(pil.crop((x0, y0, x1, y1))).resize(size, Image.Resampling.BILINEAR, box=box)
+        values = np.asarray(piece, dtype=np.uint8)
+        out[r0:r1, c0:c1] = values[..., None] if values.ndim == 2 else values
     return out
 
 
-def _put(out: np.ndarray, first: int, piece: Image.Image) -> None:
-    """Write an "L" or "RGB" piece into the output rows from `first` (greyscale to all three channels)."""
-    values = np.asarray(piece, dtype=np.uint8)
-    out[first : first + values.shape[0]] = values[..., None] if values.ndim == 2 else values
+def _margin(scale: float) -> int:
+    """Source pixels a tile needs beyond its box: the bilinear window reaches `scale` pixels each side."""
+    return math.ceil(max(scale, 1.0)) + 2
+
+
+def _span(first: int, last: int, count: int, scale: float, margin: int, limit: int):
+    """(low, high) source coordinates of output pixels [first, last), and the whole pixels around them."""
+    low, high = first * scale, (limit if last == count else last * scale)
+    return low, high, max(0, math.floor(low) - margin), min(limit, math.ceil(high) + margin)
+
+
+def _tiles(out_w: int, out_h: int, sx: float, sy: float, mx: int, my: int, strip_pixels: int):
+    """Output boxes (c0, c1, r0, r1) whose source, margins included, is about `strip_pixels` pixels."""
+    rows, cols = math.floor((strip_pixels / (out_w * sx + 2 * mx) - 2 * my) / sy), out_w
+    if rows < 1:  # one row of the image is wider than a strip: tiles of one output row
+        rows, cols = 1, max(1, math.floor((strip_pixels / (sy + 2 * my) - 2 * mx) / sx))
+    for r0 in range(0, out_h, rows):
+        for c0 in range(0, out_w, cols):
+            yield c0, min(out_w, c0 + cols), r0, min(out_h, r0 + rows)
 
 
 def orient(pixels: np.ndarray, orientation: int | None) -> np.ndarray:
@@ -130,10 +138,8 @@ def _float_max(pil: Image.Image) -> float:
     if not math.isnan(peak):
         return max(float(peak), 0.0) if math.isfinite(peak) else (255.0 if peak > 0 else 0.0)
     width, height = pil.size
-    rows = max(1, STRIP_PIXELS // width)
-    peaks = [
-        _finite(pil.crop((0, top, width, min(height, top + rows)))).max() for top in range(0, height, rows)
-    ]
+    boxes = _tiles(width, height, 1.0, 1.0, 0, 0, STRIP_PIXELS)
+    peaks = [_finite(pil.crop((c0, r0, c1, r1))).max() for c0, c1, r0, r1 in boxes]
     return float(max(peaks, default=0.0))
 
 

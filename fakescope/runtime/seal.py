@@ -14,9 +14,10 @@ who can recompute it. Only a signature checked against a key you trust (`Detecto
 exported the model.
 
 Example:
-    >>> sealed = open_sealed(Path("model.onnx").read_bytes(), "model.onnx")
-    >>> sealed.card.name, sealed.signed
-    ('fakescope-demo', False)
+    >>> from fakescope.runtime.models import default_model_path
+    >>> sealed = open_sealed(default_model_path().read_bytes(), "the bundled model")
+    >>> sealed.card.name, sealed.signed, sealed.seal == seal_value(sealed.graph_sha256, sealed.card_text)
+    ('fakescope-demo', False, True)
 """
 
 from __future__ import annotations

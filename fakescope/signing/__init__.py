@@ -4,9 +4,14 @@ The runtime never imports this package: `Detector(trust=...)` takes any object w
 `verify(message, signature)` method, and `TrustedKeys` is the one this package provides.
 
 Example:
-    >>> private, public = generate_keypair("publisher")      # publisher.key (keep it secret), publisher.pub
-    >>> sign_model_file("model.onnx", load_private_key(private))
-    >>> Detector("model.onnx", trust=TrustedKeys.from_file(public)).sealed.signed
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> from fakescope.runtime import Detector, default_model_path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> private, public = generate_keypair(folder / "publisher")   # publisher.key: keep it secret
+    >>> model = Path(shutil.copy(default_model_path(), folder / "model.onnx"))
+    >>> key = sign_model_file(model, load_private_key(private))
+    >>> Detector(model, trust=TrustedKeys.from_file(public)).sealed.signed
     True
 """
 

@@ -1,9 +1,11 @@
 """Ed25519 keys: make a pair, load the private one to sign, trust public ones to verify.
 
 Example:
-    >>> private, public = generate_keypair("publisher")
-    >>> TrustedKeys.from_file(public)
-    TrustedKeys(ed25519 3f2a9c41d07be512)
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> private, public = generate_keypair(Path(tempfile.mkdtemp()) / "publisher")
+    >>> private.name, public.name, len(TrustedKeys.from_file(public).key_ids[0])
+    ('publisher.key', 'publisher.pub', 16)
 """
 
 from __future__ import annotations

@@ -5,7 +5,13 @@ It is appended to the file's bytes, so the graph, the card and the seal are unto
 it signs covers both graph and card.
 
 Example:
-    >>> signed = sign_model_bytes(Path("model.onnx").read_bytes(), load_private_key("publisher.key"))
+    >>> import tempfile
+    >>> from fakescope.runtime.models import default_model_path
+    >>> from fakescope.signing import generate_keypair, load_private_key
+    >>> private, _ = generate_keypair(Path(tempfile.mkdtemp()) / "publisher")
+    >>> signed = sign_model_bytes(default_model_path().read_bytes(), load_private_key(private))
+    >>> open_sealed(signed, "signed").signed
+    True
 """
 
 from __future__ import annotations
