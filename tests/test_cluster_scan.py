@@ -19,6 +19,7 @@ import pytest
 from bad_inputs import write_corpus
 from dask_processes import DaskProcesses
 from image_factory import encode, fakescope_command, random_rgb
+from video_factory import real_head, scene, write_video
 
 from fakescope.cluster import read_report, scan_dask, summarize
 from fakescope.cluster.manifest import MANIFEST_NAME
@@ -26,6 +27,7 @@ from fakescope.runtime import Detector
 from fakescope.runtime.errors import ReportError
 from fakescope.runtime.listing import find_image_files
 from fakescope.runtime.scan import scan_folder
+from fakescope.video.container import VIDEO_EXTENSIONS
 
 FAKESCOPE = fakescope_command()
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
@@ -49,6 +51,9 @@ def photos(tmp_path_factory):
     (root / "gone.jpg").symlink_to(root / "missing.jpg")
     (root / "notes.txt").write_text("not an image")
     write_corpus(root / "hostile")
+    head = real_head()
+    write_video(root / "sub" / "clip.mp4", [scene((96, 80), [(head, 4 + k, 4, 0.3)]) for k in range(3)])
+    (root / "broken.mov").write_bytes(b"\x00\x00\x00\x14ftypqt  " + b"\x01" * 40)
     return root
 
 
@@ -77,6 +82,7 @@ def test_dask_rows_equal_the_thread_engine_row_by_row(cluster, photos, tiny_mode
     assert dask[0] == thread[0]
     assert sorted(dask[1:]) == sorted(thread[1:])
     assert len(thread) - 1 == len({row[0] for row in thread[1:]}) > 40
+    assert {row[0] for row in thread[1:]} >= {str(photos / "sub" / "clip.mp4"), str(photos / "broken.mov")}
     errors = sum(1 for row in thread[1:] if row[-1])
     assert f"{len(thread) - 1} files: " in report.stdout and f", {errors} errors (complete)" in report.stdout
     manifest = json.loads((tmp_path / "dask" / MANIFEST_NAME).read_text())
@@ -111,7 +117,7 @@ def test_a_worker_killed_mid_scan_costs_only_its_partition(photos, tiny_model_pa
         assert client.returncode == 0, stderr
         assert own.worker_count() == 1
     rows = read_report(report)
-    expected = {str(p) for p in _image_files(photos)}
+    expected = {str(p) for p in _media_files(photos)}
     assert len(rows) == len(expected) and set(rows["path"]) == expected
 
 
@@ -129,6 +135,7 @@ def test_a_killed_client_resumes_without_rescanning_finished_parts(
         client.wait(timeout=30)
     finished = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in report.glob("part-*.parquet")}
     assert not json.loads((report / MANIFEST_NAME).read_text())["complete"]
+    assert "(incomplete: resume the scan with --resume)" in fakescope("report", report).stdout
     out = subprocess.run([*args, "--resume"], env=ENV, capture_output=True, text=True, timeout=240)
     assert out.returncode == 0, out.stderr
     for name, identity in finished.items():
@@ -137,7 +144,7 @@ def test_a_killed_client_resumes_without_rescanning_finished_parts(
     resumed = int(out.stderr.rsplit("parts (", 1)[1].split(" resumed")[0])
     assert resumed >= len(finished)
     rows = read_report(report)
-    assert sorted(rows["path"]) == sorted(str(p) for p in _image_files(photos))
+    assert sorted(rows["path"]) == sorted(str(p) for p in _media_files(photos))
 
 
 def test_resuming_a_report_of_another_model_or_source_is_refused(photos, tiny_model_path, tmp_path):
@@ -218,6 +225,10 @@ def test_a_memory_url_is_listed_and_read_by_the_workers(photos, tiny_model_path,
 
 def _image_files(folder: Path) -> list[Path]:
     return find_image_files(folder, recursive=True).images
+
+
+def _media_files(folder: Path) -> list[Path]:
+    return _image_files(folder) + [p for p in folder.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS]
 
 
 def _wait_for_parts(report: Path, count: int, process: subprocess.Popen, timeout: float = 120.0) -> None:

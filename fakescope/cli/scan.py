@@ -65,9 +65,9 @@ def scan(
     if engine == "dask":
         c2pa_checker(c2pa_trust)  # refuses an unreadable PEM, or one without the provenance extra, right here
         anchors = Path(c2pa_trust).read_text(encoding="ascii") if c2pa_trust else None
-        _scan_dask(
-            source, model, out, recursive, scheduler, batch_size, workers, partition_size, resume, anchors
-        )
+        options = {"scheduler": scheduler, "workers": workers, "recursive": recursive, "resume": resume}
+        options |= {"partition_size": partition_size, "batch_size": batch_size, "frames": frames}
+        _scan_dask(source, model, out, c2pa=True, c2pa_trust=anchors, videos=True, **options)
         return
     if scheduler:
         raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
@@ -107,9 +107,7 @@ def scan(
         raise SystemExit(2)
 
 
-def _scan_dask(
-    source, model, out, recursive, scheduler, batch_size, workers, partition_size, resume, anchors
-) -> None:
+def _scan_dask(source: str, model: str | None, out: str | None, **options) -> None:
     with require_extra("cluster"):
         from fakescope.cluster import scan_dask
     from fakescope.runtime.errors import ModelError
@@ -118,20 +116,7 @@ def _scan_dask(
         raise click.BadParameter("give the report folder for --engine dask", param_hint="--out")
     bar = tqdm(unit="img", desc="scan", disable=None, dynamic_ncols=True)
     try:
-        summary = scan_dask(
-            model,
-            source,
-            out,
-            scheduler=scheduler,
-            workers=workers,
-            recursive=recursive,
-            partition_size=partition_size,
-            batch_size=batch_size,
-            resume=resume,
-            c2pa=True,
-            c2pa_trust=anchors,
-            progress=bar.update,
-        )
+        summary = scan_dask(model, source, out, progress=bar.update, **options)
     except (ReportError, ModelError, NotADirectoryError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     except OSError as err:

@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from distributed import KilledWorker, as_completed
@@ -41,6 +41,8 @@ from fakescope.runtime.detector import Detector
 from fakescope.runtime.errors import ReportError
 from fakescope.runtime.report_lock import hold_exclusive
 from fakescope.runtime.scan_rows import error_row
+from fakescope.video.sampler import DEFAULT_FRAMES
+from fakescope.video.scan import VideoJudge
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def scan_dask(
     storage_options: dict | None = None,
     c2pa: bool = False,
     c2pa_trust: str | None = None,
+    videos: bool = False,
+    frames: int = DEFAULT_FRAMES,
     processes: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> DaskScanSummary:
@@ -96,6 +100,9 @@ def scan_dask(
         c2pa: validate C2PA manifests on the workers when the provenance extra is installed (as
             `Detector(c2pa=...)`, which `fakescope scan` turns on). Defaults to False.
         c2pa_trust: PEM text of the C2PA signers to trust. Defaults to None.
+        videos: also scan the video files of a local source, one row each, as the thread engine's
+            `VideoJudge` (which `fakescope scan` uses) does. Defaults to False (images only).
+        frames: moments sampled per video. Defaults to 32.
         processes: LocalCluster workers as processes (True) or threads of this process. Defaults to True.
         progress: called with the number of rows of each part as it is written.
 
@@ -120,13 +127,17 @@ def scan_dask(
         finished = _prepare(folder, manifest, resume)
         with dask_client(scheduler, workers, processes) as client:
             client.register_plugin(plugin)
+            entries = src.entries(recursive)
+            if videos and src.local:
+                found = VideoJudge(checked, frames=frames).files(Path(src.root), recursive)
+                entries = chain(entries, (Entry(str(path), kind="video") for path in found))
             plan, counts = _run(
                 client,
                 src,
                 folder,
-                _partitions(src.entries(recursive), partition_size),
+                _partitions(entries, partition_size),
                 finished,
-                batch_size,
+                (batch_size, frames),
                 checked.threshold,
                 progress,
             )
@@ -146,7 +157,7 @@ def _partitions(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
         yield chunk
 
 
-def _run(client, src, folder, partitions, finished, batch_size, threshold, progress):
+def _run(client, src, folder, partitions, finished, options, threshold, progress):
     plan: list[str] = []
     counts = {"rows": 0, "rejected": 0, "resumed": 0, "unlisted": 0}
     in_flight = 2 * max(1, sum(client.nthreads().values()))
@@ -180,7 +191,7 @@ def _run(client, src, folder, partitions, finished, batch_size, threshold, progr
             continue
         key = f"fakescope-scan-{tag}/{name}"
         entries_of[key] = entries
-        pending.add(client.submit(run_partition, entries, src, str(folder / name), batch_size, key=key))
+        pending.add(client.submit(run_partition, entries, src, str(folder / name), *options, key=key))
         collect(in_flight)
     collect(0)
     return plan, counts

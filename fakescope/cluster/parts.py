@@ -29,6 +29,8 @@ from fakescope.runtime.detector import Detector
 from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.report_file import REPORT_COLUMNS, text_cell
 from fakescope.runtime.scan_rows import Decoded, analyse, decode
+from fakescope.video.sampler import DEFAULT_FRAMES
+from fakescope.video.scan import VideoJudge
 
 NUMERIC = {"prob_fake": pa.float64(), "threshold": pa.float64(), "width": pa.int64(), "height": pa.int64()}
 SCHEMA = pa.schema([(column, NUMERIC.get(column, pa.string())) for column in REPORT_COLUMNS])
@@ -40,20 +42,28 @@ def part_name(index: int, entries: list[Entry]) -> str:
     """The file name of partition `index`, which changes whenever its keys do."""
     digest = hashlib.sha256()
     for entry in entries:
-        digest.update(entry.key.encode("utf-8", "surrogateescape") + b"\0" + entry.error.encode() + b"\n")
+        for text in (entry.key, entry.error, entry.kind):
+            digest.update(text.encode("utf-8", "surrogateescape") + b"\0")
     return f"{PART_PREFIX}{index:06d}-{digest.hexdigest()[:16]}{PART_SUFFIX}"
 
 
 def scan_partition(
-    detector: Detector, entries: list[Entry], source: Source, batch_size: int = 32
+    detector: Detector,
+    entries: list[Entry],
+    source: Source,
+    batch_size: int = 32,
+    frames: int = DEFAULT_FRAMES,
 ) -> pa.Table:
-    """The report rows of `entries` as an Arrow table (one row per entry, in order)."""
+    """The report rows of `entries` as an Arrow table (one row per entry, in order).
+
+    Images are judged a batch at a time; a video entry gets the row the thread engine's `VideoJudge` gives.
+    """
     rows: list[dict] = []
+    videos = VideoJudge(detector, frames=frames)
     for start in range(0, len(entries), batch_size):
-        decoded: list[Decoded] = []
-        for entry in entries[start : start + batch_size]:
-            decoded.append(_decoded(detector, entry, source))
-        rows.extend(analyse(detector, decoded))
+        chunk = entries[start : start + batch_size]
+        images = iter(analyse(detector, [_decoded(detector, e, source) for e in chunk if e.kind != "video"]))
+        rows.extend(videos.row(Path(e.key)) if e.kind == "video" else next(images) for e in chunk)
     return rows_to_table(rows)
 
 
@@ -76,9 +86,11 @@ def write_part(table: pa.Table, path: str | os.PathLike) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def run_partition(entries: list[Entry], source: Source, path: str, batch_size: int = 32) -> dict:
+def run_partition(
+    entries: list[Entry], source: Source, path: str, batch_size: int = 32, frames: int = DEFAULT_FRAMES
+) -> dict:
     """The Dask task: scan one partition with this worker's Detector and write its part; small counts back."""
-    table = scan_partition(worker_detector(), entries, source, batch_size)
+    table = scan_partition(worker_detector(), entries, source, batch_size, frames)
     write_part(table, path)
     errors = sum(1 for error in table.column("error").to_pylist() if error)
     return {"part": Path(path).name, "rows": table.num_rows, "errors": errors}

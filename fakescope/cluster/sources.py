@@ -30,10 +30,11 @@ LOCAL = ("file", "local")
 
 @dataclass(frozen=True)
 class Entry:
-    """One listed key: a file to analyse, or (with `error`) a folder that could not be listed."""
+    """One listed key: a file to analyse ("image" or "video"), or (with `error`) a folder that failed."""
 
     key: str
     error: str = ""
+    kind: str = "image"
 
 
 @dataclass(frozen=True)
