@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from onnx import helper
 from onnx_fixtures import write_tiny_model
+from PIL import Image
 
 from fakescope.cli.main import cli
 from fakescope.export.card_io import seal_model
@@ -148,6 +149,13 @@ def test_cli_keygen_and_info_trust(tmp_path, signed):
     right = runner.invoke(cli, ["info", str(signed), "--trust", str(tmp_path / "publisher.pub")])
     assert right.exit_code == 0, right.output
     assert "verified against" in right.output and "seal" in right.output
+    image = tmp_path / "grey.png"
+    Image.new("RGB", (40, 40), (90, 90, 90)).save(image)
+    trusted = ["predict", str(image), "--model", str(signed), "--format", "json"]
+    ok = runner.invoke(cli, [*trusted, "--trust", str(tmp_path / "publisher.pub")])
+    assert ok.exit_code == 0, ok.output
+    refused = runner.invoke(cli, [*trusted, "--trust", str(tmp_path / "cli.pub")])
+    assert refused.exit_code == 1 and "which is not trusted" in refused.output
 
 
 def test_export_sign_writes_a_model_that_verifies(tmp_path):

@@ -15,7 +15,14 @@ import click
 import numpy as np
 from PIL import Image
 
-from fakescope.cli.common import alpha_option, c2pa_trust_option, load_detector, model_option, tta_option
+from fakescope.cli.common import (
+    alpha_option,
+    c2pa_trust_option,
+    load_detector,
+    model_option,
+    trust_option,
+    tta_option,
+)
 from fakescope.runtime import Prediction, Rejected
 from fakescope.runtime.cells import spreadsheet_safe
 from fakescope.runtime.results import faces_text, provenance_text, reasons_text
@@ -54,6 +61,7 @@ MAX_STEM = 100
 @c2pa_trust_option
 @alpha_option
 @tta_option
+@trust_option
 def predict(
     paths: tuple[str, ...],
     model: str | None,
@@ -66,11 +74,14 @@ def predict(
     c2pa_trust: str | None,
     alpha: float | None,
     tta: bool,
+    trust: tuple[str, ...],
 ) -> None:
     """Say REAL, FAKE or UNSURE (with reasons) for each image or video (one row each; JSON adds a video's
     tracks and timeline). The provenance column says what an image's metadata declares (JSON: the full
     record). Exit 0 if all were analysed, 2 if some were rejected."""
-    detector = load_detector(model, threads, c2pa=True, c2pa_trust=c2pa_trust, alpha=alpha, tta=tta)
+    detector = load_detector(
+        model, threads, c2pa=True, c2pa_trust=c2pa_trust, trust=trust, alpha=alpha, tta=tta
+    )
     options = {"frames": frames, "keyframes_only": keyframes_only, "aggregation": aggregation}
     results = predict_files(detector, list(paths), **options)
     rows = [_row(r, detector.threshold, full=fmt == "json") for r in results]
