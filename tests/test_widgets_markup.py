@@ -30,7 +30,7 @@ def test_card_shows_identity_input_metrics_and_limitations_escaped():
     card = type(card)(
         **{
             **card.__dict__,
-            "metrics": {"roc_auc": 0.98765, "confusion": [[1, 2], [3, 4]]},
+            "metrics": {"roc_auc": 0.98765, "confusion": {"tn": 1, "fp": 2, "fn": 3, "tp": 4}},
             "limitations": "<b>not</b> for real use",
         }
     )
