@@ -156,3 +156,15 @@ def test_cli_predict_gives_one_row_per_image_and_video(face_model, clips, tmp_pa
     assert sorted(p.name for p in cams.iterdir()) == ["0000_pair_cam.png", "0001_photo_cam.png"]
     table = subprocess.run([*command, "--frames", "2"], capture_output=True, text=True)
     assert table.returncode == 2 and len(table.stdout.strip().splitlines()) == 4
+
+
+def test_an_error_while_judging_stops_the_reader_before_the_file_closes(face_model, clips):
+    import threading
+
+    class Failing(Detector):
+        def judge(self, framed, with_cam=True, decode_ms=0.0):
+            raise RuntimeError("model exploded")
+
+    with pytest.raises(RuntimeError, match="exploded"):
+        predict_video(Failing(face_model), clips["pan"], frames=12)
+    assert not [t for t in threading.enumerate() if t.name == "fakescope-video-decode"]

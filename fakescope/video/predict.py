@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,20 +95,21 @@ def predict_video(
             max_decoded=limits.max_frames_decoded,
             stats=stats,
         )
-        stream = prefetched(frames_read, PREFETCH_FRAMES)
-        while True:
-            tick = time.perf_counter()
-            frame = next(stream, None)
-            decode_s += time.perf_counter() - tick
-            if frame is not None:
-                batch.append(frame)
-            if batch and (frame is None or len(batch) == BATCH_FRAMES):
+        # Closed before the container is: the reader thread must stop before its decoder goes away.
+        with closing(prefetched(frames_read, PREFETCH_FRAMES)) as stream:
+            while True:
                 tick = time.perf_counter()
-                state.add(batch, video)
-                analysis_s += time.perf_counter() - tick
-                batch = []
-            if frame is None:
-                break
+                frame = next(stream, None)
+                decode_s += time.perf_counter() - tick
+                if frame is not None:
+                    batch.append(frame)
+                if batch and (frame is None or len(batch) == BATCH_FRAMES):
+                    tick = time.perf_counter()
+                    state.add(batch, video)
+                    analysis_s += time.perf_counter() - tick
+                    batch = []
+                if frame is None:
+                    break
         info = video.info.rotated(state.rotation)
     if not state.timeline:
         raise NoFramesError(f"{info.name or 'video'}: no decodable frame")
