@@ -68,3 +68,14 @@ def test_uploads_have_their_own_limit_and_bad_clips_one_line(detector, pair):
     broken = analyse_video(detector, "broken.mp4", content[:200])
     assert isinstance(broken, Rejected) and broken.message.startswith("broken.mp4: corrupt or truncated")
     assert "\n" not in broken.message
+
+
+def test_uploads_are_told_apart_by_content_not_name(pair):
+    from image_factory import encode
+
+    from fakescope.widgets.video_upload import is_video_upload
+
+    clip = pair.read_bytes()
+    photo = encode(scene((64, 64), []), "PNG")
+    assert is_video_upload("clip.mp4", clip) and is_video_upload("clip.jpg", clip)
+    assert not is_video_upload("photo.mp4", photo) and not is_video_upload("photo.png", photo)

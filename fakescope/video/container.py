@@ -281,8 +281,13 @@ def looks_like_video(path: str | os.PathLike) -> bool:
             head = handle.read(16)
     except OSError:
         head = b""
+    return is_video_data(head, path.name)
+
+
+def is_video_data(head: bytes, name: str) -> bool:
+    """`looks_like_video` for data in memory: its first bytes (16 are enough) and its file name."""
     if any(head.startswith(magic) for magic, _ in _IMAGE_MAGIC) or head[8:12] == b"WEBP":
         return False
     if any(head[at : at + len(magic)] == magic for at, magic in _CONTAINER_MAGIC):
         return True
-    return path.suffix.lower() in VIDEO_EXTENSIONS
+    return Path(name).suffix.lower() in VIDEO_EXTENSIONS

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fakescope.runtime import Detector, Rejected
 from fakescope.video import VIDEO_EXTENSIONS, InvalidVideoError, MissingExtraError, VideoLimits, predict_video
+from fakescope.video.container import is_video_data
 from fakescope.video.results import VideoPrediction
 
 DEFAULT_VIDEO_UPLOAD_MB = 100
@@ -19,8 +20,9 @@ DASHBOARD_FRAMES = 16
 """Moments sampled per uploaded clip: half the CLI's default, so a page answers in a second or two."""
 
 
-def is_video_name(name: str) -> bool:
-    return any(name.lower().endswith(suffix) for suffix in VIDEO_EXTENSIONS)
+def is_video_upload(name: str, content: bytes) -> bool:
+    """Whether an upload is a video, by its first bytes (a misnamed file goes to the right decoder)."""
+    return is_video_data(content[:16], name)
 
 
 def analyse_video(
