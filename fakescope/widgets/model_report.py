@@ -34,6 +34,7 @@ from fakescope.widgets.plots import figure_output, show_figure
 from fakescope.widgets.progress import ProgressBar
 from fakescope.widgets.theme import APP_CLASS, style_sheet, styled
 from fakescope.widgets.threshold import ThresholdSlider
+from fakescope.widgets.trust_figures import show_trust_figures
 
 TITLE = "fakescope · model report"
 SUBTITLE = "How good is this model on your data, where does it fail, and how sure is it when it does?"
@@ -85,6 +86,11 @@ class ModelReport(ipw.VBox):
         self.tiles = ipw.HTML()
         self.roc, self.pr, self.calibration = figure_output(), figure_output(), figure_output()
         self.confusion, self.histogram = figure_output(), figure_output()
+        self.reliability, self.risk_coverage, self.robustness = (
+            figure_output(),
+            figure_output(),
+            figure_output(),
+        )
         self.gallery = MistakeGallery()
         self._explained: dict[Path, Prediction | Rejected] = {}
         self.run_button.on_click(lambda _button: self.evaluate())
@@ -138,7 +144,16 @@ class ModelReport(ipw.VBox):
         self._explained = {}
         self.progress.reset()
         self.status.value = self.tiles.value = ""
-        for out in (self.roc, self.pr, self.calibration, self.confusion, self.histogram):
+        for out in (
+            self.roc,
+            self.pr,
+            self.calibration,
+            self.confusion,
+            self.histogram,
+            self.reliability,
+            self.risk_coverage,
+            self.robustness,
+        ):
             out.outputs = ()
         self.gallery.reset()
 
@@ -162,7 +177,16 @@ class ModelReport(ipw.VBox):
             "fs-sidebar",
         )
         grid = ipw.GridBox(
-            [self.roc, self.pr, self.confusion, self.histogram, self.calibration],
+            [
+                self.roc,
+                self.pr,
+                self.confusion,
+                self.histogram,
+                self.calibration,
+                self.reliability,
+                self.risk_coverage,
+                self.robustness,
+            ],
             layout=ipw.Layout(
                 grid_template_columns="repeat(2, minmax(0, 1fr))", grid_gap="8px", width="100%"
             ),
@@ -194,6 +218,7 @@ class ModelReport(ipw.VBox):
         show_figure(self.roc, roc_figure(curves, metrics))
         show_figure(self.pr, pr_figure(curves, metrics))
         show_figure(self.calibration, calibration_figure(curves))
+        show_trust_figures(self, scores, self.threshold.value)
         note = f"Scored {metrics.n_real:,} real and {metrics.n_fake:,} fake image(s)"
         if scores.rejected:
             self.status.value = message_html(
