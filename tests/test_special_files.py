@@ -67,3 +67,14 @@ def test_a_model_over_the_size_limit_is_refused_before_reading(tmp_path):
         handle.truncate(600 * 10**6)
     with pytest.raises(ModelError, match="over the 537 MB limit"):
         Detector(path)
+
+
+def test_fakescope_predict_rejects_fifos_named_like_images_or_videos(tmp_path):
+    for name in ("still.png", "clip.mp4"):
+        os.mkfifo(tmp_path / name)
+    paths = [str(tmp_path / "still.png"), str(tmp_path / "clip.mp4")]
+    out = subprocess.run(
+        [*fakescope_command(), "predict", *paths], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2
+    assert out.stderr.count("not a regular file (a FIFO)") == 2

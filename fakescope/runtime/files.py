@@ -60,10 +60,7 @@ def read_regular_file(path: str | os.PathLike, max_bytes: int) -> bytes:
     fd = os.open(path, _FLAGS)
     try:
         info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(21, "Is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFileError(_kind(info.st_mode))
+        _check_regular(info.st_mode)
         if info.st_size > max_bytes:
             raise FileOverLimitError(info.st_size, max_bytes)
         chunks, total = [], 0
@@ -78,6 +75,27 @@ def read_regular_file(path: str | os.PathLike, max_bytes: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_start(path: str | os.PathLike, count: int) -> bytes:
+    """The first `count` bytes of the regular file `path` (fewer if it is shorter), for sniffing its format.
+
+    Raises:
+        NotRegularFileError, IsADirectoryError, OSError, ValueError: as `read_regular_file`.
+    """
+    fd = os.open(path, _FLAGS)
+    try:
+        _check_regular(os.fstat(fd).st_mode)
+        return os.read(fd, count)
+    finally:
+        os.close(fd)
+
+
+def _check_regular(mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(21, "Is a directory")
+    if not stat.S_ISREG(mode):
+        raise NotRegularFileError(_kind(mode))
 
 
 def _kind(mode: int) -> str:

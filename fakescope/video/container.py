@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from fakescope.runtime.files import NotRegularFileError, read_start
 from fakescope.runtime.metadata import read_tag_provenance
 from fakescope.runtime.provenance import NO_PROVENANCE, Provenance
 from fakescope.video._av import require_av
@@ -273,13 +274,15 @@ def looks_like_video(path: str | os.PathLike) -> bool:
     """Whether a file should be read as a video: by its first bytes when they name a format, else its suffix.
 
     A JPEG named `.mp4` is an image and an MP4 named `.jpg` a video; an unreadable or unknown file counts as a
-    video only when its name says so.
+    video only when its name says so. A FIFO or a device is never opened (a FIFO would block the read): it is
+    not a video, and the image loader refuses it in one line.
     """
     path = Path(path)
     try:
-        with path.open("rb") as handle:
-            head = handle.read(16)
-    except OSError:
+        head = read_start(path, 16)
+    except NotRegularFileError:
+        return False
+    except (OSError, ValueError):
         head = b""
     return is_video_data(head, path.name)
 
