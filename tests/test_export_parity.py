@@ -48,10 +48,12 @@ def test_every_architecture_matches_keras_prob_and_gradient_tape_cam(arch):
     onnx_model = convert(model)
     check_onnx(onnx_model)
     report = validate(onnx_model, reference, batch, DEFAULT_SPEC.tolerance("fp32"))
-    _, height, width, _ = model.get_layer("last_conv").output.shape
+    _, height, width, channels = model.get_layer("last_conv").output.shape
     assert report.ok
-    assert [c.actual_shape for c in report.checks] == [(8, 1), (8, 1), (8, height, width)]
-    assert report.differences()["prob_fake"] <= 1e-5 and report.differences()["cam"] <= 1e-4
+    maps = [(8, height, width)] * 5
+    assert [c.actual_shape for c in report.checks] == [(8, 1), (8, 1), *maps, (8, height, width, channels)]
+    assert report.differences()["prob_fake"] <= 1e-5
+    assert max(v for k, v in report.differences().items() if k.startswith("cam")) <= 1e-4
 
 
 def test_gradient_tape_reference_equals_the_closed_form_cam(small_cnn):
@@ -68,7 +70,9 @@ def test_gradient_tape_reference_equals_the_closed_form_cam(small_cnn):
 def test_graph_takes_nhwc_and_runs_convolutions_behind_a_single_transpose(small_cnn):
     _, onnx_model = small_cnn
     transposes = [n for n in onnx_model.graph.node if n.op_type == "Transpose"]
-    assert len(transposes) == 1 and list(transposes[0].input) == ["image"]
+    # The other one gives the `features` output its NHWC layout; nothing reads it back.
+    assert len(transposes) == 2 and list(transposes[0].input) == ["image"]
+    assert list(transposes[1].output) == ["features"]
     dims = onnx_model.graph.input[0].type.tensor_type.shape.dim
     assert [d.dim_param or d.dim_value for d in dims] == ["N", 32, 32, 3]
 
@@ -90,12 +94,14 @@ def test_validation_fails_loudly_on_a_wrong_cam(small_cnn):
     model, onnx_model = small_cnn
     broken = onnx.ModelProto()
     broken.CopyFrom(onnx_model)
-    scale = next(n for n in broken.graph.node if "cam" in n.output)
-    constant = next(t for t in broken.graph.initializer if t.name in scale.input)
-    value = onnx.numpy_helper.to_array(constant) * np.float32(1.001)
-    constant.CopyFrom(onnx.numpy_helper.from_array(value, constant.name))
+    last = next(n for n in broken.graph.node if "cam" in n.output)
+    last.output[:] = ["cam_before_scale"]
+    scale = onnx.numpy_helper.from_array(np.array(1.001, np.float32), "wrong_scale")
+    broken.graph.initializer.append(scale)
+    broken.graph.node.append(onnx.helper.make_node("Mul", ["cam_before_scale", "wrong_scale"], ["cam"]))
     batch = generated_batch(InputSpec(32, 32), 4)
     with pytest.raises(ToleranceError) as caught:
         validate(broken, keras_reference(model, batch), batch, DEFAULT_SPEC.tolerance("fp32"))
     message = str(caught.value)
-    assert "x cam" in message and "✓ prob_fake" in message and "✓ logit" in message
+    assert "x cam " in message and "✓ prob_fake" in message and "✓ logit" in message
+    assert "✓ cam_layercam" in message

@@ -31,6 +31,12 @@ HEAD_OPS = {
     "Relu",
     "Mul",
     "Identity",
+    "Transpose",
+    "Slice",
+    "Unsqueeze",
+    "Neg",
+    "Div",
+    "ReduceSum",
 }
 
 

@@ -57,7 +57,7 @@ def test_cam_difference_is_relative_to_the_reference_maximum():
 def test_an_all_zero_reference_cam_is_flagged_in_the_table():
     reference = _outputs() | {"cam": np.zeros((6, 4, 4), np.float32)}
     line = compare(reference, reference, FP32).table().splitlines()[-1]
-    assert line.startswith("✓ cam") and line.endswith("(the reference CAM is zero on every image)")
+    assert line.startswith("✓ cam") and line.endswith("(the reference map is zero on every image)")
 
 
 def test_missing_and_misshapen_outputs_raise_shape_error_listing_both():
@@ -66,7 +66,7 @@ def test_missing_and_misshapen_outputs_raise_shape_error_listing_both():
     with pytest.raises(ShapeError) as caught:
         compare(got, reference, FP32).raise_for_failures()
     message = str(caught.value)
-    assert "x logit      missing" in message and "x cam        shape (6, 2, 4)" in message
+    assert f"x {'logit':<16} missing" in message and f"x {'cam':<16} shape (6, 2, 4)" in message
 
 
 def test_an_unexpected_output_fails():

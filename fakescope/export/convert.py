@@ -1,13 +1,15 @@
-"""Convert a checked Keras model to ONNX with tf2onnx, adding the exact Grad-CAM output inside the graph.
+"""Convert a checked Keras model to ONNX with tf2onnx, adding the exact CAM family inside the graph.
 
-The traced function returns the model's own `prob_fake`, its `logit`, and `cam` = ReLU(Σ_k w_k A_k) / (h w)
-computed as a 1x1 convolution of the feature map A with the logit kernel w (see `fakescope.export.head`).
-The input is NHWC `image` (N, H, W, 3); tf2onnx runs the convolutions in NCHW behind one input Transpose.
+The traced function returns the model's own `prob_fake`, its `logit`, `cam` = ReLU(Σ_k w_k A_k) / (h w)
+computed as a 1x1 convolution of the feature map A with the logit kernel w, the other closed-form maps
+(LayerCAM, Grad-CAM++, Ablation-CAM, the evidence for REAL; derived in `fakescope.export.head`), and A itself
+as `features` for the runtime's forward-only methods. The input is NHWC `image` (N, H, W, 3); tf2onnx runs
+the convolutions in NCHW behind one input Transpose.
 
 Example:
     >>> onnx_model = convert(keras.models.load_model("best_model.keras"))
-    >>> [o.name for o in onnx_model.graph.output]
-    ['cam', 'logit', 'prob_fake']
+    >>> sorted(o.name for o in onnx_model.graph.output)[:3]
+    ['cam', 'cam_ablationcam', 'cam_gradcampp']
 """
 
 from __future__ import annotations
@@ -21,7 +23,17 @@ from fakescope.export.head import check_head
 from fakescope.export.ood import GaussianStats, ood_graph
 from fakescope.export.spec import DEFAULT_SPEC, ExportSpec
 from fakescope.runtime.errors import first_line
-from fakescope.runtime.spec import OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_OOD, OUTPUT_PROB
+from fakescope.runtime.spec import (
+    OUTPUT_CAM,
+    OUTPUT_CAM_ABLATION,
+    OUTPUT_CAM_LAYER,
+    OUTPUT_CAM_PLUSPLUS,
+    OUTPUT_CAM_REAL,
+    OUTPUT_FEATURES,
+    OUTPUT_LOGIT,
+    OUTPUT_OOD,
+    OUTPUT_PROB,
+)
 
 if TYPE_CHECKING:
     import keras
@@ -31,8 +43,8 @@ if TYPE_CHECKING:
 def convert(
     model: keras.Model, spec: ExportSpec = DEFAULT_SPEC, ood: GaussianStats | None = None
 ) -> onnx.ModelProto:
-    """The ONNX graph of `model` with outputs prob_fake (N, 1), logit (N, 1) and cam (N, h, w), and with
-    `ood` (then `spec.output_names` must name it) the out-of-distribution score ood_score (N,).
+    """The ONNX graph of `model`: prob_fake (N, 1), logit (N, 1), CAM maps (N, h, w), features (N, h, w, K),
+    and with `ood` (then `spec.output_names` must name it) the out-of-distribution score ood_score (N,).
 
     Raises:
         UnsupportedHeadError: the head is not the contract's (see `check_head`).
@@ -44,11 +56,9 @@ def convert(
 
     head = check_head(model, spec)
     height, width, _ = head.feature_shape
-    gap = model.get_layer(spec.head_layers[0]).output
-    graph_model = keras.Model(
-        model.inputs[0], [head.prob.output, head.logit.output, head.features.output, gap]
-    )
-    cam_kernel = head.kernel.reshape(1, 1, -1, 1)
+    outputs = [head.prob.output, head.logit.output, head.features.output, head.gap.output]
+    graph_model = keras.Model(model.inputs[0], outputs)
+    kernel = head.kernel[:, 0]
     inv_area = np.float32(1.0 / (height * width))
     signature = [tf.TensorSpec((None, *head.input_shape), tf.float32, name=spec.input_name)]
 
@@ -56,9 +66,22 @@ def convert(
     def serve(image):
         prob, logit, features, pooled = graph_model(image, training=False)
         # Constants built inside the body are embedded in the graph (captured tensors would become inputs).
-        weighted = tf.nn.conv2d(features, tf.constant(cam_kernel), strides=1, padding="VALID")
-        cam = tf.nn.relu(tf.squeeze(weighted, axis=-1)) * tf.constant(inv_area)
-        outputs = {OUTPUT_PROB: prob, OUTPUT_LOGIT: logit, OUTPUT_CAM: cam}
+        w = tf.constant(kernel)
+        two_maps = tf.constant(np.stack([kernel, np.maximum(kernel, 0)], axis=1).reshape(1, 1, -1, 2))
+        weighted = tf.nn.conv2d(features, two_maps, strides=1, padding="VALID") * tf.constant(inv_area)
+        # Per-image channel weights (N, K): Grad-CAM++'s max(w, 0) / (2 + w ā) and Ablation-CAM's w ā.
+        plusplus = tf.constant(np.maximum(kernel, 0)) / (2.0 + w * pooled)
+        ablation = w * pooled * tf.constant(inv_area)
+        outputs = {
+            OUTPUT_PROB: prob,
+            OUTPUT_LOGIT: logit,
+            OUTPUT_CAM: tf.nn.relu(weighted[..., 0]),
+            OUTPUT_CAM_LAYER: tf.nn.relu(weighted[..., 1]),
+            OUTPUT_CAM_PLUSPLUS: tf.nn.relu(_weighted_sum(features, plusplus)),
+            OUTPUT_CAM_ABLATION: tf.nn.relu(_weighted_sum(features, ablation)),
+            OUTPUT_CAM_REAL: tf.nn.relu(-weighted[..., 0]),
+            OUTPUT_FEATURES: tf.identity(features),
+        }
         if ood is not None:
             outputs[OUTPUT_OOD] = ood_graph(pooled, ood)
         return outputs
@@ -68,9 +91,37 @@ def convert(
     except Exception as err:
         raise ExportError(f"tf2onnx could not convert the model: {first_line(err, 300)}") from err
     _embed_captured_constants(onnx_model, serve.get_concrete_function(*signature), len(signature))
+    _drop_inverse_transposes(onnx_model)
     _name_batch_axis(onnx_model, spec)
     _canonical_names(onnx_model)
     return onnx_model
+
+
+def _weighted_sum(features, weights):
+    """Σ_k weights[n, k] A[n, :, :, k]: a multiply and a channel sum, which tf2onnx keeps in NCHW."""
+    import tensorflow as tf
+
+    return tf.reduce_sum(features * weights[:, None, None, :], axis=-1)
+
+
+def _drop_inverse_transposes(onnx_model: onnx.ModelProto) -> None:
+    """Read X directly where the graph computes Transpose(Transpose(X)) back to X's layout.
+
+    tf2onnx keeps the head in NCHW but must transpose the `features` output to NHWC; it then transposes that
+    output back to NCHW for the maps, which costs a copy of A per image for nothing.
+    """
+    graph = onnx_model.graph
+    producers = {out: node for node in graph.node for out in node.output}
+    for node in list(graph.node):
+        first = producers.get(node.input[0]) if node.op_type == "Transpose" else None
+        if first is None or first.op_type != "Transpose":
+            continue
+        outer, inner = (list(next(a.ints for a in n.attribute if a.name == "perm")) for n in (node, first))
+        if [inner[axis] for axis in outer] != list(range(len(outer))):
+            continue
+        for consumer in graph.node:
+            consumer.input[:] = [first.input[0] if i == node.output[0] else i for i in consumer.input]
+        graph.node.remove(node)
 
 
 def _embed_captured_constants(onnx_model: onnx.ModelProto, concrete, n_args: int) -> None:
@@ -109,6 +160,7 @@ def _canonical_names(onnx_model: onnx.ModelProto) -> None:
     number), which would make two exports of one model differ.
     """
     graph = onnx_model.graph
+    _deterministic_order(graph)
     keep = {value.name for value in (*graph.input, *graph.output)}
     renamed: dict[str, str] = {}
     constants = {tensor.name for tensor in graph.initializer}
@@ -124,5 +176,45 @@ def _canonical_names(onnx_model: onnx.ModelProto) -> None:
                 node.output[k] = renamed[name]
     for tensor in graph.initializer:
         tensor.name = renamed.get(tensor.name, tensor.name)
+    tensors = sorted(graph.initializer, key=lambda tensor: tensor.name)
+    del graph.initializer[:]
+    graph.initializer.extend(tensors)
     del graph.value_info[:]
     graph.name, graph.doc_string = "fakescope", ""
+
+
+def _deterministic_order(graph) -> None:
+    """Sort the nodes topologically, ties broken by the graph outputs each node leads to, then by position.
+
+    tf2onnx orders independent branches (the head's maps) differently from run to run.
+    """
+    import heapq
+
+    producers = {out: i for i, node in enumerate(graph.node) for out in node.output}
+    reaches: list[set[str]] = [set() for _ in graph.node]
+    for output in graph.output:
+        frontier = [producers[output.name]] if output.name in producers else []
+        while frontier:
+            index = frontier.pop()
+            if output.name not in reaches[index]:
+                reaches[index].add(output.name)
+                frontier.extend(producers[n] for n in graph.node[index].input if n in producers)
+    parents = [{producers[n] for n in node.input if n in producers} for node in graph.node]
+    children: list[list[int]] = [[] for _ in graph.node]
+    for index, ps in enumerate(parents):
+        for parent in ps:
+            children[parent].append(index)
+    waiting = [len(ps) for ps in parents]
+    ready = [(tuple(sorted(reaches[i])), i) for i, count in enumerate(waiting) if count == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, index = heapq.heappop(ready)
+        order.append(index)
+        for child in children[index]:
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                heapq.heappush(ready, (tuple(sorted(reaches[child])), child))
+    nodes = [graph.node[i] for i in order]
+    del graph.node[:]
+    graph.node.extend(nodes)

@@ -1,8 +1,25 @@
-"""Check that a Keras model has the head the exact in-graph Grad-CAM needs, and expose its parts.
+"""Check that a Keras model has the head the exact in-graph CAMs need, and expose its parts.
 
-For last_conv (A, shape (N, h, w, K)) → GlobalAveragePooling2D → Dropout → Dense(1) (kernel w, linear) →
-sigmoid, the gradient of the logit with respect to A is w_k / (h w) at every position (dropout is the
-identity at inference), so Grad-CAM is exactly ReLU(Σ_k w_k A_k) / (h w): no gradient op in the graph.
+For last_conv (A, shape (N, h, w, K)) → GlobalAveragePooling2D → Dropout → Dense(1) (kernel w, bias b,
+linear) → sigmoid, the logit is y = b + Σ_k w_k ā_k with ā_k = mean_ij A_k^ij (dropout is the identity at
+inference), so its gradient g_k^ij = ∂y/∂A_k^ij = w_k / (h w) is the same at every position. Each method's
+definition then has a closed form in A and w, and the graph needs no gradient op:
+
+- Grad-CAM (Selvaraju et al. 2017): α_k = mean_ij g_k^ij = w_k / (h w), map ReLU(Σ_k w_k A_k) / (h w).
+  HiResCAM (ReLU(Σ_k g_k ⊙ A_k)) and XGrad-CAM (α_k = Σ_ij g_k^ij A_k^ij / Σ_ij A_k^ij) give the same map,
+  because g_k is constant over positions.
+- LayerCAM (Jiang et al. 2021), the positive-evidence map: ReLU(Σ_k ReLU(g_k^ij) A_k^ij) =
+  ReLU(Σ_k max(w_k, 0) A_k) / (h w): only the channels that push towards FAKE.
+- Grad-CAM++ (Chattopadhyay et al. 2018), with the exponential score whose higher derivatives are powers of
+  g: α_k^ij = g² / (2 g² + Σ_ab A_k^ab g³) = 1 / (2 + w_k ā_k) where g ≠ 0, and channel weights
+  Σ_ij α_k^ij ReLU(g_k^ij) = max(w_k, 0) / (2 + w_k ā_k): the map ReLU(Σ_k v_k A_k) with those v_k, per
+  image. (pytorch-grad-cam adds 1e-7 to the denominator; with this head's small g that would bias α, so the
+  exact form is used.)
+- Ablation-CAM (Desai & Ramaswamy 2020): zeroing channel k lowers the logit by exactly y - y_k = w_k ā_k, so
+  no extra forward pass is needed; the map is ReLU(Σ_k (y - y_k) A_k) / (h w). The paper divides the weights
+  by y: a positive per-image factor when y > 0, which normalisation removes; when y < 0 it would flip the map
+  to the REAL side, which `cam_realcam` shows instead, so the map always explains the FAKE logit.
+- The evidence for REAL: Grad-CAM of -y, ReLU(-Σ_k w_k A_k) / (h w).
 
 Example:
     >>> head = check_head(model)
@@ -31,6 +48,7 @@ class Head:
     input_shape: tuple[int, int, int]
     feature_shape: tuple[int, int, int]
     features: Any
+    gap: Any
     logit: Any
     prob: Any
 
@@ -93,7 +111,7 @@ def check_head(model: keras.Model, spec: ExportSpec = DEFAULT_SPEC) -> Head:
     dtypes = {layer.compute_dtype for layer in (features, logit, prob)}
     if dtypes != {"float32"}:
         raise UnsupportedHeadError(f"the head must compute in float32; got {sorted(dtypes)}")
-    return Head(input_shape[1:], feature_shape[1:], features, logit, prob)
+    return Head(input_shape[1:], feature_shape[1:], features, gap, logit, prob)
 
 
 def _expect(layer: Any, kind: type, parent: Any, names: tuple[str, ...]) -> None:

@@ -1,9 +1,10 @@
-"""`export_model`: Keras → ONNX with in-graph Grad-CAM, always validated, optionally quantised, sealed.
+"""`export_model`: Keras → ONNX with the in-graph CAM family, always validated, optionally quantised, sealed.
 
-Steps: load and check the head → convert → onnx.checker → validate against Keras (prob, logit, and the
-GradientTape Grad-CAM) → seal with the card. For `int8`/`fp16`: quantise the FP32 graph → onnx.checker →
-validate against the FP32 ONNX model → seal; when the calibration folder is a dataset, its test split is
-scored with both models and the change recorded in the quantised card's `metrics_quantized`.
+Steps: load and check the head → convert → onnx.checker → validate against Keras (prob, logit, the CAM
+family from GradientTape and channel ablation, the feature map) → seal with the card. For `int8`/`fp16`:
+quantise the FP32 graph → onnx.checker → validate against the FP32 ONNX model → seal; when the calibration
+folder is a dataset, its test split is scored with both models and the change recorded in the quantised
+card's `metrics_quantized`.
 
 Example:
     >>> result = export_model("runs/demo/best_model.keras", "models/fakescope-demo.onnx", int8=True,
@@ -41,7 +42,7 @@ from fakescope.runtime.conformal import DEFAULT_ALPHA
 from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.integrity import graph_sha256
 from fakescope.runtime.preprocess import InputSpec
-from fakescope.runtime.spec import OUTPUT_NAMES, OUTPUT_OOD
+from fakescope.runtime.spec import EXPLAIN_OUTPUTS, OUTPUT_NAMES, OUTPUT_OOD
 
 _COMPARED = ("accuracy", "balanced_accuracy", "roc_auc", "average_precision", "eer", "log_loss")
 
@@ -139,7 +140,8 @@ def export_model(
         raise ExportError(
             "--calibration needs --calib DATA: the OOD statistics are fitted on its train split"
         )
-    spec = ExportSpec(opset=opset, output_names=(*OUTPUT_NAMES, OUTPUT_OOD) if calibration else OUTPUT_NAMES)
+    names = (*OUTPUT_NAMES, *EXPLAIN_OUTPUTS)
+    spec = ExportSpec(opset=opset, output_names=(*names, OUTPUT_OOD) if calibration else names)
     keras_model = _load_keras(model_path)
     head = check_head(keras_model, spec)
     config, run_metrics = read_run_files(model_path, metrics)
@@ -179,7 +181,8 @@ def export_model(
     written = [ExportedModel("fp32", out, sealed, report)]
 
     fp32_bytes = fp32.SerializeToString()
-    reference = run_onnx(fp32_bytes, batch)
+    fp32_outputs = run_onnx(fp32_bytes, batch)
+    reference = {name: fp32_outputs[name] for name in spec.output_names}
     for precision in [p for p, wanted in (("int8", int8), ("fp16", fp16)) if wanted]:
         say(f"quantising to {precision}")
         if precision == "int8":

@@ -2,8 +2,8 @@
 
 Example:
     >>> spec = ExportSpec(opset=17)
-    >>> spec.output_names, spec.tolerance("int8").prob_abs
-    (('prob_fake', 'logit', 'cam'), 0.05)
+    >>> spec.output_names[:4], spec.tolerance("int8").prob_abs
+    (('prob_fake', 'logit', 'cam', 'cam_layercam'), 0.05)
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from fakescope.runtime.spec import (
     CAM_LAYER,
+    EXPLAIN_OUTPUTS,
     HEAD_LAYERS,
     INPUT_IMAGE,
-    OUTPUT_CAM,
     OUTPUT_LOGIT,
     OUTPUT_NAMES,
     OUTPUT_OOD,
@@ -35,7 +35,8 @@ class Tolerance:
     Args:
         prob_abs: max |prob_fake - reference|.
         logit_rel: max |logit - reference| / max(1, max |reference|).
-        cam_rel: max |cam - reference| / max(reference), per image.
+        cam_rel: max |map - reference| / max |reference| over the batch, for every CAM output and for the
+            feature map A.
         ood_rel: max |ood_score - reference| / max(1, max |reference|).
     """
 
@@ -45,12 +46,8 @@ class Tolerance:
     ood_rel: float = 1e-3
 
     def limit(self, output: str) -> float:
-        return {
-            OUTPUT_PROB: self.prob_abs,
-            OUTPUT_LOGIT: self.logit_rel,
-            OUTPUT_CAM: self.cam_rel,
-            OUTPUT_OOD: self.ood_rel,
-        }[output]
+        limits = {OUTPUT_PROB: self.prob_abs, OUTPUT_LOGIT: self.logit_rel, OUTPUT_OOD: self.ood_rel}
+        return limits.get(output, self.cam_rel)
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ class ExportSpec:
 
     opset: int = DEFAULT_OPSET
     input_name: str = INPUT_IMAGE
-    output_names: tuple[str, ...] = OUTPUT_NAMES
+    output_names: tuple[str, ...] = (*OUTPUT_NAMES, *EXPLAIN_OUTPUTS)
     batch_axis: str = BATCH_AXIS
     cam_layer: str = CAM_LAYER
     head_layers: tuple[str, ...] = HEAD_LAYERS

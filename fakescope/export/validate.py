@@ -6,7 +6,7 @@ Every failure is collected before one typed error is raised (`ShapeError` for na
 Example:
     >>> report = validate(onnx_bytes, keras_reference(model, batch), batch, spec.tolerance("fp32"))
     >>> print(report.table())
-    ✓ prob_fake  (8, 1)     max abs diff 3.0e-08 <= 1e-05
+    ✓ prob_fake        (8, 1)             max abs diff 3.0e-08 <= 1e-05
 """
 
 from __future__ import annotations
@@ -20,14 +20,7 @@ import numpy as np
 from fakescope.export.errors import ShapeError, ToleranceError
 from fakescope.export.spec import Tolerance
 from fakescope.runtime.sessions import make_session, read_model_bytes
-from fakescope.runtime.spec import (
-    INPUT_IMAGE,
-    OUTPUT_CAM,
-    OUTPUT_LOGIT,
-    OUTPUT_NAMES,
-    OUTPUT_OOD,
-    OUTPUT_PROB,
-)
+from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_FEATURES, OUTPUT_LOGIT, OUTPUT_OOD, OUTPUT_PROB
 
 if TYPE_CHECKING:
     import onnx
@@ -35,9 +28,11 @@ if TYPE_CHECKING:
 _MEASURES = {
     OUTPUT_PROB: "max abs diff",
     OUTPUT_LOGIT: "max rel diff",
-    OUTPUT_CAM: "max diff / cam max",
     OUTPUT_OOD: "max rel diff",
+    OUTPUT_FEATURES: "max diff / |A| max",
 }
+_MAP_MEASURE = "max diff / map max"
+_WIDTH = 16
 
 
 @dataclass(frozen=True)
@@ -61,15 +56,16 @@ class OutputCheck:
 
     def line(self) -> str:
         if self.actual_shape is None:
-            return f"x {self.name:<10} missing from the exported model"
+            return f"x {self.name:<{_WIDTH}} missing from the exported model"
         if self.expected_shape is None:
-            return f"x {self.name:<10} unexpected output"
+            return f"x {self.name:<{_WIDTH}} unexpected output"
         if not self.shape_ok:
-            return f"x {self.name:<10} shape {self.actual_shape} != reference {self.expected_shape}"
+            return f"x {self.name:<{_WIDTH}} shape {self.actual_shape} != reference {self.expected_shape}"
         mark, cmp = ("✓", "<=") if self.passed else ("x", ">")
         shape = str(self.actual_shape)
-        measure = _MEASURES[self.name]
-        line = f"{mark} {self.name:<10} {shape:<14} {measure} {self.difference:.1e} {cmp} {self.limit:g}"
+        measure = _MEASURES.get(self.name, _MAP_MEASURE)
+        line = f"{mark} {self.name:<{_WIDTH}} {shape:<18} {measure} {self.difference:.1e}"
+        line = f"{line} {cmp} {self.limit:g}"
         return f"{line} ({self.note})" if self.note else line
 
 
@@ -109,9 +105,12 @@ def compare(
     precision: str = "fp32",
     against: str = "keras",
 ) -> ValidationReport:
-    """Check `outputs` against `reference` by name, shape, then value; never raises (`raise_for_failures`)."""
+    """Check `outputs` against `reference` by name, shape, then value; never raises (`raise_for_failures`).
+
+    The reference's names, in its order, are the outputs expected; any other output is unexpected.
+    """
     checks = []
-    for name in (*OUTPUT_NAMES, *sorted((set(outputs) | set(reference)) - set(OUTPUT_NAMES))):
+    for name in (*reference, *sorted(set(outputs) - set(reference))):
         got, want = outputs.get(name), reference.get(name)
         check = OutputCheck(
             name,
@@ -119,14 +118,14 @@ def compare(
             tuple(got.shape) if got is not None else None,
         )
         if check.shape_ok:
-            vacuous = name == OUTPUT_CAM and not np.any(want > 0)
+            vacuous = name not in _MEASURES and not np.any(want > 0)
             check = OutputCheck(
                 name,
                 check.expected_shape,
                 check.actual_shape,
                 _difference(name, got, want),
                 tolerance.limit(name),
-                "the reference CAM is zero on every image" if vacuous else "",
+                "the reference map is zero on every image" if vacuous else "",
             )
         checks.append(check)
     return ValidationReport(precision, against, tuple(checks), len(next(iter(reference.values()))))
@@ -168,6 +167,6 @@ def _difference(name: str, got: np.ndarray, want: np.ndarray) -> float:
     diff = float(np.max(np.abs(got - want), initial=0.0))
     if name in (OUTPUT_LOGIT, OUTPUT_OOD):
         return diff / max(1.0, float(np.max(np.abs(want), initial=0.0)))
-    if name == OUTPUT_CAM:
-        return diff / max(float(np.max(want, initial=0.0)), 1e-12)
-    return diff
+    if name == OUTPUT_PROB:
+        return diff
+    return diff / max(float(np.max(np.abs(want), initial=0.0)), 1e-12)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import onnxruntime as ort
@@ -43,6 +43,9 @@ from fakescope.runtime.spec import (
     OUTPUT_NAMES,
     OUTPUT_OOD,
 )
+
+if TYPE_CHECKING:
+    from fakescope.runtime.explain import Explanation
 
 FACE_DECODE_SIDE = 1024
 """With a face front-end, JPEGs are DCT-decoded to no less than this, so face crops keep their detail."""
@@ -96,6 +99,7 @@ class Detector:
         self.card = self.sealed.card
         self.session = make_session(model_bytes, self.model_path, threads=threads, providers=providers)
         _check_io(self.session, self.card, self.model_path)
+        self.output_names = tuple(o.name for o in self.session.get_outputs())
         self.spec = self.card.input_spec
         if not isinstance(limits, ImageLimits):
             raise TypeError(f"`limits` must be an ImageLimits. Received: {type(limits).__name__}")
@@ -266,6 +270,42 @@ class Detector:
                 )
             )
         return results
+
+    @property
+    def cam_methods(self) -> tuple[str, ...]:
+        """The CAM methods this model can run (older exports lack the outputs of all but `gradcam`)."""
+        from fakescope.runtime.explain import available_methods
+
+        return available_methods(self.output_names)[0]
+
+    def explain(
+        self,
+        image: ImageSource | DecodedImage,
+        methods: Sequence[str] | None = None,
+        faithfulness: bool = True,
+        *,
+        face: int | None = None,
+        name: str | None = None,
+        options: dict[str, dict] | None = None,
+    ) -> Explanation:
+        """Every chosen CAM method's map of one picture, and how faithful each is (ROAD, deletion/insertion).
+
+        Args:
+            image: anything `predict` accepts.
+            methods: names from `fakescope.runtime.explain.method_names()`. Defaults to every method this
+                model can run (warning in one line about those it cannot).
+            faithfulness: also compute ROAD and deletion/insertion per method. Defaults to True.
+            face: with a face front-end, which face (largest first). Defaults to the most fake one.
+            name: display name. Defaults to the file name of a path.
+            options: per-method options, e.g. {"scorecam": {"top_k": 16}}. Defaults to none.
+
+        Raises:
+            InvalidImageError: the input cannot be analysed.
+            ValueError: an unknown method, or one this model lacks the outputs for.
+        """
+        from fakescope.runtime.explain.explainer import explain
+
+        return explain(self, image, methods, faithfulness, face=face, name=name, options=options)
 
     def _evidence(self, prob: float, logit: float, ood: float | None, tta: tuple[float, ...]) -> Evidence:
         return Evidence(

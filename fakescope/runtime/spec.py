@@ -18,6 +18,33 @@ OUTPUT_CAM = "cam"
 """Output: float32 (N, h, w), Grad-CAM of the logit at the last feature map: ReLU(sum_k w_k A_k) / (h w)."""
 
 OUTPUT_NAMES = (OUTPUT_PROB, OUTPUT_LOGIT, OUTPUT_CAM)
+"""The outputs every fakescope model has."""
+
+# The closed forms below hold for the head A (N, h, w, K) -> GAP -> Dense(1) (kernel w) whose logit is
+# y = b + sum_k w_k mean(A_k); see `fakescope.export.head` for their derivations.
+OUTPUT_CAM_LAYER = "cam_layercam"
+"""Output: float32 (N, h, w), LayerCAM (positive evidence): ReLU(sum_k max(w_k, 0) A_k) / (h w)."""
+
+OUTPUT_CAM_PLUSPLUS = "cam_gradcampp"
+"""Output: float32 (N, h, w), Grad-CAM++: ReLU(sum_k v_k A_k), v_k = max(w_k, 0) / (2 + w_k mean(A_k))."""
+
+OUTPUT_CAM_ABLATION = "cam_ablationcam"
+"""Output: float32 (N, h, w), Ablation-CAM: ReLU(sum_k (y - y_k) A_k) / (h w), y - y_k = w_k mean(A_k)."""
+
+OUTPUT_CAM_REAL = "cam_realcam"
+"""Output: float32 (N, h, w), the evidence for REAL (Grad-CAM of -y): ReLU(-sum_k w_k A_k) / (h w)."""
+
+OUTPUT_FEATURES = "features"
+"""Output: float32 (N, h, w, K), the feature map A, for the forward-only Score-CAM and Eigen-CAM."""
+
+EXPLAIN_OUTPUTS = (
+    OUTPUT_CAM_LAYER,
+    OUTPUT_CAM_PLUSPLUS,
+    OUTPUT_CAM_ABLATION,
+    OUTPUT_CAM_REAL,
+    OUTPUT_FEATURES,
+)
+"""The outputs models exported since the CAM family carry besides `OUTPUT_NAMES` (older models lack them)."""
 
 OUTPUT_OOD = "ood_score"
 """Optional output: float32 (N,), min over classes of the squared Mahalanobis distance of the pooled features
