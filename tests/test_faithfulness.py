@@ -167,7 +167,7 @@ def test_explain_on_the_bundled_model_gives_every_method_and_its_figures():
         figures = explanation.faithfulness[name]
         assert explanation.maps[name].shape == (32, 32) and explanation.maps[name].dtype == np.float32
         assert -0.5 <= figures.road_combined <= 0.5 and 0 <= figures.deletion_auc <= 1
-    assert repr(explanation).startswith(f"Explanation({explanation.label}, p_fake=")
+    assert repr(explanation).startswith(f"Explanation({explanation.label}, prob_fake=")
     assert "most faithful: " in repr(explanation) and "\n" not in repr(explanation)
     assert explanation.ranked()[0] in method_names()
     rows = explanation.as_rows()

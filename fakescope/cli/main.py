@@ -20,6 +20,7 @@ from fakescope.extras import MissingExtraError
 # (module, command attribute) pairs; modules that are missing are skipped so partial installs still work.
 _COMMANDS = (
     ("fakescope.cli.predict", "predict"),
+    ("fakescope.cli.explain", "explain"),
     ("fakescope.cli.scan", "scan"),
     ("fakescope.cli.report", "report"),
     ("fakescope.cli.info", "info"),

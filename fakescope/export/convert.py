@@ -84,7 +84,8 @@ def convert(
         }
         if ood is not None:
             outputs[OUTPUT_OOD] = ood_graph(pooled, ood)
-        return outputs
+        # The spec is the contract: a graph has exactly its outputs (the others are pruned by tf2onnx).
+        return {name: value for name, value in outputs.items() if name in spec.output_names}
 
     try:
         onnx_model, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=spec.opset)

@@ -63,17 +63,26 @@ def keras_reference(
         # A non-scalar target is summed; each logit depends on its own image only, so this is every image's.
         grads = np.asarray(tape.gradient(logit, features), dtype=np.float64)
         a = np.asarray(features, dtype=np.float64)
-        parts[OUTPUT_LOGIT].append(np.asarray(logit))
-        parts[OUTPUT_FEATURES].append(np.asarray(features))
-        parts[OUTPUT_CAM].append(gradcam(a, grads))
-        parts[OUTPUT_CAM_REAL].append(gradcam(a, -grads))
-        parts[OUTPUT_CAM_LAYER].append(layercam(a, grads))
-        parts[OUTPUT_CAM_PLUSPLUS].append(gradcam_plusplus(a, grads))
-        parts[OUTPUT_CAM_ABLATION].append(ablationcam(a, head))
+        values = {OUTPUT_LOGIT: np.asarray(logit), OUTPUT_FEATURES: np.asarray(features)}
+        for name, value in {**values, **_maps(set(parts), a, grads, head)}.items():
+            if name in parts:  # only the outputs the spec names
+                parts[name].append(value)
     reference = {name: np.concatenate(values).astype(np.float32) for name, values in parts.items()}
     if ood is not None:
         reference[OUTPUT_OOD] = ood_scores(gap_features(model, batch), ood)
     return reference
+
+
+def _maps(names: set[str], a: np.ndarray, grads: np.ndarray, head) -> dict[str, np.ndarray]:
+    """The CAM outputs among `names`, each from its method's definition."""
+    methods = {
+        OUTPUT_CAM: lambda: gradcam(a, grads),
+        OUTPUT_CAM_REAL: lambda: gradcam(a, -grads),
+        OUTPUT_CAM_LAYER: lambda: layercam(a, grads),
+        OUTPUT_CAM_PLUSPLUS: lambda: gradcam_plusplus(a, grads),
+        OUTPUT_CAM_ABLATION: lambda: ablationcam(a, head),
+    }
+    return {name: compute() for name, compute in methods.items() if name in names}
 
 
 def gradcam(features: np.ndarray, grads: np.ndarray) -> np.ndarray:

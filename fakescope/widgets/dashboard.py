@@ -20,6 +20,7 @@ from fakescope.widgets.checks_panel import ChecksPanel
 from fakescope.widgets.env import MODEL_ENV, SAMPLES_ENV, env_path
 from fakescope.widgets.history import HistoryEntry, HistoryTable
 from fakescope.widgets.markup import header_html, message_html, title_html
+from fakescope.widgets.method_picker import MethodPicker
 from fakescope.widgets.model_panel import ModelPanel
 from fakescope.widgets.result_card import SIDE, ResultCard
 from fakescope.widgets.samples import SamplePicker
@@ -193,6 +194,7 @@ class DetectorDashboard(ipw.VBox):
                     picture,
                     alpha=self.opacity.value,
                     faces_searched=self.detector.face_finder is not None,
+                    methods=MethodPicker(self.detector, outcome.view, alpha=self.opacity.value),
                 )
                 self._links += [
                     ipw.dlink((self.threshold, "value"), (card, "threshold")),

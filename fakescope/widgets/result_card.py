@@ -2,7 +2,8 @@
 and the Grad-CAM heatmap and overlay side by side. When the face front-end found faces, the overlay shows
 every face's Grad-CAM drawn back onto the photo, and a gallery gives each face its own verdict and CAM.
 
-The card shows `result` judged at `threshold` (a dashboard links its slider there, so moving it re-labels
+`methods` (a `MethodPicker`) adds the CAM method picker beside the pictures. The card shows `result` judged
+at `threshold` (a dashboard links its slider there, so moving it re-labels
 without re-running the model) and blends the overlay at `alpha`.
 
 Example:
@@ -42,7 +43,13 @@ class ResultCard(ipw.VBox):
     alpha = traitlets.Float(0.45)
 
     def __init__(
-        self, result: Prediction, picture: np.ndarray, *, alpha: float = 0.45, faces_searched: bool = False
+        self,
+        result: Prediction,
+        picture: np.ndarray,
+        *,
+        alpha: float = 0.45,
+        faces_searched: bool = False,
+        methods: ipw.Widget | None = None,
     ) -> None:
         super().__init__(layout=ipw.Layout(margin="0 0 10px 0"))
         styled(self, "fs-panel", "fs-result")
@@ -75,6 +82,7 @@ class ResultCard(ipw.VBox):
                         if result.faces
                         else "Overlay on what the model saw",
                     ),
+                    *([methods] if methods is not None else []),
                 ]
             ),
             "fs-row",

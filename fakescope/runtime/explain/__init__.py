@@ -15,6 +15,7 @@ from fakescope.runtime.explain.base import (
     cam_method,
     method_names,
 )
+from fakescope.runtime.explain.explainer import explain_view
 from fakescope.runtime.explain.explanation import Explanation
 from fakescope.runtime.explain.faithfulness import Faithfulness, deletion_insertion, faithfulness, road
 
@@ -27,6 +28,7 @@ __all__ = [
     "available_methods",
     "cam_method",
     "deletion_insertion",
+    "explain_view",
     "faithfulness",
     "method_names",
     "road",

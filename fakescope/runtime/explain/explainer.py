@@ -15,12 +15,14 @@ from fakescope.runtime.explain.base import CamInputs, available_methods, cam_met
 from fakescope.runtime.explain.explanation import Explanation
 from fakescope.runtime.explain.faithfulness import faithfulness as measure
 from fakescope.runtime.explain.imputation import NOISE
+from fakescope.runtime.images import ImageInfo
 from fakescope.runtime.preprocess import model_view_to_tensor
 from fakescope.runtime.results import FaceVerdict
 from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_LOGIT, OUTPUT_PROB
 
 if TYPE_CHECKING:
     from fakescope.runtime.detector import Detector
+    from fakescope.runtime.framing import FacePlacement
     from fakescope.runtime.images import DecodedImage, ImageSource
 
 BATCH = 64
@@ -45,11 +47,39 @@ def explain(
     index = int(np.argmax(probs)) if face is None else face
     if not 0 <= index < len(framed.views):
         raise ValueError(f"`face` must be in [0, {len(framed.views) - 1}]. Received: face={face}")
-    view = framed.views[index]
-    tensor = model_view_to_tensor(view[None], detector.spec)
+    placement = framed.faces[index] if framed.faces else None
+    return explain_view(
+        detector,
+        framed.views[index],
+        names,
+        faithfulness,
+        info=framed.info,
+        placement=placement,
+        options=options,
+    )
+
+
+def explain_view(
+    detector: Detector,
+    view: np.ndarray,
+    methods: Sequence[str] | None = None,
+    faithfulness: bool = True,
+    *,
+    info: ImageInfo | None = None,
+    placement: FacePlacement | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
+) -> Explanation:
+    """The explanation of one uint8 (H, W, 3) model view, as `Detector.explain` gives for one picture.
+
+    For a picture the model has already judged (a result card's `Prediction.view` or a face's view).
+    """
+    available, missing = available_methods(detector.output_names)
+    names = _chosen(methods, available, missing, detector)
+    tensor = model_view_to_tensor(np.asarray(view, dtype=np.uint8)[None], detector.spec)
     built = {n: cam_method(n, **(options or {}).get(n, {})) for n in names}
-    needed = sorted({output for method in built.values() for output in method.needs})
+    needed = sorted({OUTPUT_PROB, *(output for method in built.values() for output in method.needs)})
     outputs = dict(zip(needed, detector.session.run(needed, {INPUT_IMAGE: tensor}), strict=True))
+    prob = float(outputs[OUTPUT_PROB].reshape(-1)[0])
     inputs = CamInputs(tensor, outputs, lambda batch: _run(detector, OUTPUT_LOGIT, batch))
     maps = {n: method(inputs)[0] for n, method in built.items()}
     figures = {}
@@ -66,12 +96,12 @@ def explain(
                 baseline=low,
             )
     verdict = None
-    if framed.faces:
-        f = framed.faces[index]
-        verdict = FaceVerdict(f.box, f.crop, f.score, float(probs[index]), maps[names[0]], view, f.transform)
-    return Explanation(
-        float(probs[index]), detector.threshold, framed.info, view, maps, figures, verdict, tuple(missing)
-    )
+    if placement is not None:
+        f = placement
+        verdict = FaceVerdict(f.box, f.crop, f.score, prob, maps[names[0]], np.array(view), f.transform)
+    height, width = view.shape[:2]
+    info = info or ImageInfo(width, height, "array", "RGB", None)
+    return Explanation(prob, detector.threshold, info, np.array(view), maps, figures, verdict, tuple(missing))
 
 
 def unavailable_line(missing: dict[str, tuple[str, ...]]) -> str:

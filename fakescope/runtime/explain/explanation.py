@@ -3,7 +3,7 @@
 Example:
     >>> explanation = Detector().explain("face.jpg")
     >>> explanation
-    Explanation(FAKE, p_fake=0.981, 'face.jpg' 250x250, 7 methods, most faithful: layercam road=+0.312)
+    Explanation(FAKE, prob_fake=0.981, 'face.jpg' 250x250 JPEG, 7 methods, most faithful: layercam ...)
     >>> explanation.ranked()[:2]
     ('layercam', 'gradcam')
 """
@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from fakescope.runtime.display import describe_image, one_line
 from fakescope.runtime.explain.faithfulness import Faithfulness
 from fakescope.runtime.heatmap import overlay
 from fakescope.runtime.images import ImageInfo
@@ -79,15 +80,12 @@ class Explanation:
         return rows
 
     def __repr__(self) -> str:
-        where = f"{self.info.name!r} " if self.info.name else ""
-        size = f"{self.info.width}x{self.info.height}"
-        text = (
-            f"Explanation({self.label}, p_fake={self.prob_fake:.3f}, {where}{size}, {len(self.maps)} methods"
-        )
+        count = len(self.maps)
+        facts = [describe_image(self.info), f"{count} method{'s' if count != 1 else ''}"]
         if self.faithfulness:
             best = self.ranked()[0]
-            text += f", most faithful: {best} road={self.faithfulness[best].road_combined:+.3f}"
-        return text + ")"
+            facts.append(f"most faithful: {best} road={self.faithfulness[best].road_combined:+.3f}")
+        return one_line("Explanation", self.label, prob_fake=self.prob_fake, extra=facts)
 
     def _repr_html_(self) -> str:
         words = {m: self.faithfulness[m].sentence() if m in self.faithfulness else "" for m in self.maps}
