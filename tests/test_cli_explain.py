@@ -88,3 +88,42 @@ def test_a_model_without_the_cam_family_says_so_in_one_line(tiny_model_path, ima
     )
     out = run("explain", good, "--method", "hirescam")
     assert out.returncode == 2 and "'hirescam' is not one of" in out.stderr
+
+
+def test_evaluate_faithfulness_ranks_the_methods_on_the_test_split(tmp_path):
+    from test_export_helpers import write_dataset
+
+    from fakescope.data.layout import TRAINING_LIMITS, discover
+    from fakescope.report.faithfulness import dataset_faithfulness
+
+    data = write_dataset(tmp_path / "data", per_class=12)
+    out = tmp_path / "metrics.json"
+    model = Detector().model_path
+    done = run("evaluate", model, data, "--out", out, "--faithfulness", "--faithfulness-images", "3")
+    assert done.returncode == 0, done.stderr
+    saved = json.loads(out.read_text())["faithfulness"]
+    assert saved["split"] == "test" and [m["n"] for m in saved["methods"]] == [3] * len(method_names())
+    combined = [m["road_combined"] for m in saved["methods"]]
+    assert combined == sorted(combined, reverse=True)
+    lines = done.stdout.splitlines()
+    start = next(
+        i for i, line in enumerate(lines) if line.startswith("faithfulness on the test split (3 images)")
+    )
+    assert [line.split()[0] for line in lines[start + 2 : start + 2 + len(combined)]] == [
+        m["method"] for m in saved["methods"]
+    ]
+    # The averages are the per-image figures of Detector.explain, averaged.
+    detector = Detector().with_limits(TRAINING_LIMITS)
+    test = [r for r in discover(data) if r.split == "test"][:3]
+    per_image = [detector.explain(r.path, ["gradcam"]).faithfulness["gradcam"].road_combined for r in test]
+    gradcam = next(
+        m for m in dataset_faithfulness(Detector(), discover(data), max_images=3) if m.method == "gradcam"
+    )
+    assert gradcam.road_combined == pytest.approx(np.mean(per_image), abs=1e-9)
+    assert next(m for m in saved["methods"] if m["method"] == "gradcam")["road_combined"] == pytest.approx(
+        gradcam.road_combined, abs=1e-6
+    )
+    keras_model = tmp_path / "m.keras"
+    keras_model.write_bytes(b"x")
+    refused = run("evaluate", keras_model, data, "--faithfulness")
+    assert refused.returncode == 1 and "--faithfulness needs an exported .onnx model" in refused.stderr

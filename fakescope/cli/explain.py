@@ -16,7 +16,8 @@ from PIL import Image
 
 from fakescope.cli.common import load_detector, model_option
 from fakescope.runtime import InvalidImageError
-from fakescope.runtime.explain import Explanation, method_names
+from fakescope.runtime.explain import Explanation, available_methods, method_names
+from fakescope.runtime.explain.explainer import unavailable_line
 from fakescope.runtime.explain.explanation import ROW_FIGURES
 
 COLUMNS = ("path", "method", "prob_fake", *ROW_FIGURES, "error")
@@ -56,6 +57,9 @@ def explain(
     """
     detector = load_detector(model, threads)
     chosen = list(methods) or list(detector.cam_methods)
+    missing = available_methods(detector.output_names)[1]
+    if missing and not methods:
+        click.echo(f"warning: {unavailable_line(missing)}", err=True)
     lacking = [m for m in chosen if m not in detector.cam_methods]
     if lacking:
         raise click.ClickException(

@@ -203,6 +203,17 @@ def train(
 @click.option(
     "--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Local Dask workers."
 )
+@click.option(
+    "--faithfulness",
+    is_flag=True,
+    help="Also average each CAM method's ROAD and deletion/insertion over the test split (.onnx models).",
+)
+@click.option(
+    "--faithfulness-images",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Test images explained for --faithfulness at most.  [default: all]",
+)
 def evaluate(
     model: Path,
     data_dir: Path,
@@ -214,6 +225,8 @@ def evaluate(
     engine: str,
     scheduler: str | None,
     workers: int,
+    faithfulness: bool,
+    faithfulness_images: int | None,
 ) -> None:
     """Score MODEL (.keras or .onnx) on DATA_DIR: threshold on the valid split, metrics on the test split.
 
@@ -222,6 +235,10 @@ def evaluate(
 
     A DATA_DIR of real/ and fake/ video folders is scored per clip (ONNX models): video-level ROC AUC.
     """
+    if faithfulness and model.suffix.lower() != ".onnx":
+        raise click.ClickException(
+            "--faithfulness needs an exported .onnx model (the CAMs live in its graph)"
+        )
     from fakescope.video.evaluate import is_video_dataset
 
     if is_video_dataset(data_dir):
@@ -272,6 +289,8 @@ def evaluate(
         click.echo(line)
     if evaluation.skipped:
         click.echo(f"skipped {len(evaluation.skipped)} unreadable file(s) (listed in {out})")
+    if faithfulness:
+        _faithfulness(model, data_dir, out, faithfulness_images)
     click.echo(f"wrote {out}")
 
 
@@ -300,6 +319,30 @@ def trust_text(trust: dict) -> list[str]:
         flipped = f", {figures['flipped']:.1%} verdicts flipped" if "flipped" in figures else ""
         lines.append(f"robustness {name}: ROC AUC {_num(figures['roc_auc'])}{flipped}")
     return lines
+
+
+def _faithfulness(model: Path, data_dir: Path, out: Path, max_images: int | None) -> None:
+    """Print the methods ranked by ROAD on the test split and add them to the metrics JSON."""
+    import json
+
+    from fakescope.data.layout import discover
+    from fakescope.report.faithfulness import dataset_faithfulness
+    from fakescope.runtime import Detector
+
+    try:
+        summary = dataset_faithfulness(Detector(model), discover(data_dir), max_images=max_images)
+        saved = json.loads(out.read_text())
+        saved["faithfulness"] = {"split": "test", "methods": [m.as_dict() for m in summary]}
+        out.write_text(json.dumps(saved, indent=2))
+    except (ValueError, OSError, FakescopeError) as err:
+        raise _fail(err) from None
+    click.echo(f"faithfulness on the test split ({summary[0].n} images), most faithful first by ROAD:")
+    click.echo("  method        ROAD combined  MoRF   LeRF   deletion AUC  insertion AUC")
+    for m in summary:
+        click.echo(
+            f"  {m.method:<12}  {m.road_combined:+.3f}         {m.road_morf:.3f}  {m.road_lerf:.3f}  "
+            f"{m.deletion_auc:.3f}         {m.insertion_auc:.3f}"
+        )
 
 
 def _num(value: float | None) -> str:
