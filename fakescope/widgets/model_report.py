@@ -27,6 +27,7 @@ from fakescope.report.figures import (
 )
 from fakescope.runtime import Detector, Prediction, Rejected
 from fakescope.widgets.env import DATA_ENV, MODEL_ENV, env_path
+from fakescope.widgets.faithfulness_panel import FaithfulnessPanel
 from fakescope.widgets.gallery import MistakeGallery
 from fakescope.widgets.markup import header_html, message_html, tiles_html, title_html
 from fakescope.widgets.model_panel import ModelPanel
@@ -92,6 +93,7 @@ class ModelReport(ipw.VBox):
             figure_output(),
         )
         self.gallery = MistakeGallery()
+        self.faithfulness = FaithfulnessPanel()
         self._explained: dict[Path, Prediction | Rejected] = {}
         self.run_button.on_click(lambda _button: self.evaluate())
         self.threshold.observe(self._on_threshold, "value")
@@ -134,6 +136,7 @@ class ModelReport(ipw.VBox):
             )
             return scores
         self.scores = scores
+        self.faithfulness.prepare(detector, scores.records)
         self._show_curves()
         self._show_decisions()
         return scores
@@ -156,6 +159,7 @@ class ModelReport(ipw.VBox):
         ):
             out.outputs = ()
         self.gallery.reset()
+        self.faithfulness.reset()
 
     def _layout(self) -> ipw.HBox:
         sidebar = styled(
@@ -196,7 +200,7 @@ class ModelReport(ipw.VBox):
             "fs-panel",
         )
         main = ipw.VBox(
-            [self.status, self.tiles, grid, mistakes],
+            [self.status, self.tiles, grid, mistakes, self.faithfulness],
             layout=ipw.Layout(flex="1 1 auto", margin="0 0 0 14px", min_width="0"),
         )
         return ipw.HBox([sidebar, main], layout=ipw.Layout(align_items="flex-start"))
