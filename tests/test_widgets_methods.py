@@ -25,7 +25,7 @@ def test_the_picker_lists_the_models_methods_and_words_each_map(tiny_model_path)
         picker.choice.value = method
         expected = explain_view(detector, view, [method]).faithfulness[method].sentence()
         assert expected in picker.words.value and picker.explanation.methods == (method,)
-        assert not picker.choice.disabled and picker.picture.value.startswith(b"\x89PNG")
+        assert not picker.choice.disabled and bytes(picker.picture.value).startswith(b"\x89PNG")
     older = MethodPicker(Detector(tiny_model_path), view)
     assert older.choice.options == ((CAM_METHODS["gradcam"].title, "gradcam"),)
 

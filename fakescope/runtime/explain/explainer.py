@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fakescope.runtime.calibrated import calibrated_prob
 from fakescope.runtime.explain.base import CamInputs, available_methods, cam_method, method_names
 from fakescope.runtime.explain.explanation import Explanation
 from fakescope.runtime.explain.faithfulness import faithfulness as measure
@@ -18,7 +19,7 @@ from fakescope.runtime.explain.imputation import NOISE
 from fakescope.runtime.images import ImageInfo
 from fakescope.runtime.preprocess import model_view_to_tensor
 from fakescope.runtime.results import FaceVerdict
-from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_LOGIT, OUTPUT_PROB
+from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_LOGIT
 
 if TYPE_CHECKING:
     from fakescope.runtime.detector import Detector
@@ -77,9 +78,9 @@ def explain_view(
     names = _chosen(methods, available, missing, detector)
     tensor = model_view_to_tensor(np.asarray(view, dtype=np.uint8)[None], detector.spec)
     built = {n: cam_method(n, **(options or {}).get(n, {})) for n in names}
-    needed = sorted({OUTPUT_PROB, *(output for method in built.values() for output in method.needs)})
+    needed = sorted({OUTPUT_LOGIT, *(output for method in built.values() for output in method.needs)})
     outputs = dict(zip(needed, detector.session.run(needed, {INPUT_IMAGE: tensor}), strict=True))
-    prob = float(outputs[OUTPUT_PROB].reshape(-1)[0])
+    prob = float(calibrated_prob(outputs[OUTPUT_LOGIT].reshape(-1), detector.temperature)[0])
     inputs = CamInputs(tensor, outputs, lambda batch: _run(detector, OUTPUT_LOGIT, batch))
     maps = {n: method(inputs)[0] for n, method in built.items()}
     figures = {}
@@ -141,5 +142,6 @@ def _run(detector: Detector, output: str, batch: np.ndarray) -> np.ndarray:
 
 
 def _probabilities(detector: Detector, batch: np.ndarray, real: bool) -> np.ndarray:
-    prob_fake = _run(detector, OUTPUT_PROB, batch).astype(np.float64)
+    """P(fake) as `predict` gives it (temperature-scaled as the card says), or P(real)."""
+    prob_fake = calibrated_prob(_run(detector, OUTPUT_LOGIT, batch), detector.temperature)
     return 1.0 - prob_fake if real else prob_fake
