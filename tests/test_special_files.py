@@ -78,3 +78,12 @@ def test_fakescope_predict_rejects_fifos_named_like_images_or_videos(tmp_path):
     )
     assert out.returncode == 2
     assert out.stderr.count("not a regular file (a FIFO)") == 2
+
+
+def test_the_dask_worker_plugin_reads_models_with_the_same_bounds(fifo):
+    pytest.importorskip("distributed")
+    from fakescope.cluster.plugin import DetectorPlugin
+
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(ModelError, match="not a regular file"):
+            DetectorPlugin.from_file(path)

@@ -21,6 +21,7 @@ from distributed import WorkerPlugin, get_worker
 
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.errors import ModelError
+from fakescope.runtime.sessions import read_model_bytes
 
 PLUGIN_NAME = "fakescope-detector"
 
@@ -47,7 +48,7 @@ class DetectorPlugin(WorkerPlugin):
     @classmethod
     def from_file(cls, path: str | os.PathLike, **options) -> DetectorPlugin:
         """The plugin for the model file at `path` (`options`: threshold, c2pa, c2pa_trust)."""
-        data = Path(path).read_bytes()
+        data = read_model_bytes(path)  # regular files only, never past the model size limit
         return cls(data, hashlib.sha256(data).hexdigest(), **options)
 
     def __repr__(self) -> str:
