@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,6 +152,46 @@ class DashboardServer:
         return self.process.returncode
 
 
+def ticket(server: DashboardServer, host: str | None = None) -> dict:
+    """What the door's websocket answers: `{"ticket": ...}` or `{"busy": reason, "retry_s": seconds}`."""
+    import websocket
+
+    origin = f"http://127.0.0.1:{server.port}"
+    options = {"host": host} if host else {}
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/fakescope/ticket", timeout=30, origin=origin, **options
+    )
+    try:
+        return json.loads(ws.recv())
+    finally:
+        ws.close()
+
+
+def open_session(server: DashboardServer) -> tuple[str, str]:
+    """Open the dashboard as its page does (ticket, then the page with it): (page HTML, kernel id)."""
+    answer = ticket(server)
+    assert "ticket" in answer, answer
+    request = urllib.request.Request(
+        server.url, headers={"Cookie": f"fs-ticket-{server.port}={answer['ticket']}"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        page = response.read().decode("utf-8", errors="replace")
+    found = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page)
+    assert found, page[-2000:]
+    return page, found.group(1)
+
+
+def kernel_alive(server: DashboardServer, kernel_id: str) -> bool:
+    """Whether the server still runs the kernel `kernel_id` (its REST model answers)."""
+    try:
+        with urllib.request.urlopen(f"{server.url}api/kernels/{kernel_id}", timeout=10) as response:
+            return response.status == 200
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            return False
+        raise
+
+
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 LOCAL_PREFIXES = (
@@ -164,13 +206,15 @@ LOCAL_PREFIXES = (
 
 class BrowserPage:
     """A chromium page (Debian's, headless) that refuses every request not to this machine, so the tests prove
-    the dashboards work offline, and records the dialogs scripts open (all dismissed).
+    the dashboards work offline, and records those requests (`blocked`) and the dialogs scripts open (all
+    dismissed).
     """
 
     def __init__(self, playwright, width: int = 1320, height: int = 900) -> None:
         self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         self.page = self.browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
         self.dialogs: list[str] = []
+        self.blocked: list[str] = []
         self.page.route("**/*", self._route)
         self.page.on("dialog", self._dialog)
 
@@ -179,6 +223,7 @@ class BrowserPage:
         if url.startswith(LOCAL_PREFIXES):
             route.continue_()
         else:
+            self.blocked.append(url)
             route.abort()
 
     def _dialog(self, dialog) -> None:

@@ -68,11 +68,15 @@ def test_a_group_photo_gets_a_verdict_per_face(browser, tmp_path):
         timeout=30_000,
     )
     TIMINGS["group_photo_to_verdicts_s"] = time.perf_counter() - started
+    pictures = page.locator(".fs-result .fs-pictures").bounding_box()
+    gallery = page.locator(".fs-result .fs-face-gallery").bounding_box()
+    assert 0 <= gallery["y"] - (pictures["y"] + pictures["height"]) < 24  # no gap above the face gallery
     expected = Detector().predict(photo)
     captions = page.locator(".fs-face-gallery .fs-caption").all_inner_texts()
     for caption, face in zip(captions, expected.faces, strict=True):
         assert f"{face.prob_fake:.3f}" in caption
     browser.screenshot("dashboard")
+    assert browser.blocked == []  # nothing was fetched from another machine
 
 
 def test_a_picture_without_a_face_gets_the_amber_unsure_card_with_its_reasons(browser, tmp_path):
@@ -91,6 +95,7 @@ def test_a_picture_without_a_face_gets_the_amber_unsure_card_with_its_reasons(br
     assert card.locator(".fs-overlay img, img.fs-overlay").count() >= 1
     history = page.locator(".fs-panel").filter(has_text="History")
     assert "UNSURE" in history.inner_text() and "no face found" in history.inner_text()
+    history.get_by_role("button", name="Prepare CSV").click()
     href = history.locator("a.fs-download").get_attribute("href")
     assert "UNSURE" in href and "no%20face%20found" in href
     sidebar = page.locator(".fs-sidebar").inner_text()

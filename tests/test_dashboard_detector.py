@@ -30,7 +30,7 @@ from onnx_fixtures import write_tiny_model
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from fakescope.runtime import DEFAULT_LIMITS, Detector  # noqa: E402
+from fakescope.runtime import Detector  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,6 +40,8 @@ pytestmark = [
 ]
 
 XSS_NAME = "<img src=x onerror=alert(1)>.png"
+UPLOAD_MB = 1
+"""The server's upload limit: one websocket message then carries about 11.7 MB (see `max_message_bytes`)."""
 TIMINGS: dict[str, float] = {}
 
 
@@ -65,7 +67,15 @@ def reference(files) -> Detector:
 @pytest.fixture(scope="module")
 def server(files):
     server = DashboardServer(
-        ["--model", str(files["model"]), "--samples", str(files["samples"])], files["log"]
+        [
+            "--model",
+            str(files["model"]),
+            "--samples",
+            str(files["samples"]),
+            "--max-upload-mb",
+            str(UPLOAD_MB),
+        ],
+        files["log"],
     )
     yield server
     kernels = server.children()
@@ -95,6 +105,8 @@ def test_page_shows_the_model_card_and_no_source_code(browser):
     assert page.locator(".fs-header h1").inner_text().startswith("fakescope")
     assert "tiny-test v0.0.1" in page.locator(".fs-sidebar").inner_text()
     assert page.locator(".jp-Cell-inputWrapper, .jp-InputArea").count() == 0  # sources are stripped
+    title = page.locator(".fs-app .widget-upload").get_attribute("title")
+    assert title and title != "null"
 
 
 def test_real_fake_and_corrupt_uploads_show_verdicts_cams_and_the_reason(browser, files, reference, tmp_path):
@@ -140,11 +152,28 @@ def test_a_script_in_a_file_name_is_shown_as_text_and_never_runs(browser):
 
 
 def test_an_upload_over_the_size_limit_is_refused_with_its_reason(browser):
-    big = bytes(DEFAULT_LIMITS.max_file_bytes + 512 * 1024)
+    big = bytes(UPLOAD_MB * 2**20 + 512 * 1024)
     upload(browser, [{"name": "huge.png", "mimeType": "image/png", "buffer": big}])
     error = browser.page.locator(".fs-error").filter(has_text="huge.png")
     error.wait_for(timeout=60_000)
     assert "over the limit" in error.inner_text()
+
+
+def test_a_batch_larger_than_one_upload_carries_is_refused_in_the_page_which_keeps_working(browser, files):
+    batch = [
+        {"name": f"part{i:02d}.png", "mimeType": "image/png", "buffer": bytes(UPLOAD_MB * 2**20)}
+        for i in range(12)
+    ]
+    upload(browser, batch)
+    note = browser.page.locator(".fs-upload-refused .fs-error")
+    note.wait_for(timeout=30_000)
+    text = note.inner_text()
+    assert text.startswith("Not sent: these 12 files are 12.0 MB together, more than one upload can carry")
+    assert all(f"part{i:02d}.png (1.0 MB)" in text for i in range(12))
+    assert "Choose fewer files at a time" in text and "fakescope scan" in text
+    upload(browser, [files["real"]])  # the connection survived: the next upload is analysed
+    card(browser, files["real"].name).locator(".fs-verdict").wait_for(timeout=30_000)
+    assert note.count() == 0
 
 
 def test_sample_picker_and_history_download(browser, files, reference):
@@ -156,6 +185,7 @@ def test_sample_picker_and_history_download(browser, files, reference):
         card(browser, files["fake"].name).locator(".fs-label").inner_text()
         == reference.predict(files["fake"]).label
     )
+    page.get_by_role("button", name="Prepare CSV").click()
     with page.expect_download() as download:
         page.locator("a.fs-download").click()
     text = download.value.path().read_text(encoding="utf-8")
@@ -167,3 +197,7 @@ def test_a_new_visit_gets_a_fresh_ready_dashboard(browser, server):
         server.url, ".fs-app .jupyter-widgets.widget-upload:not([disabled])"
     )
     assert browser.page.locator(".fs-result").count() == 0
+
+
+def test_nothing_is_fetched_from_another_machine(browser):
+    assert browser.blocked == []  # every request of this module's page went to 127.0.0.1

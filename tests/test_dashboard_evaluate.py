@@ -14,6 +14,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 from fakescope.report import evaluate_folder  # noqa: E402
 from fakescope.runtime import Detector  # noqa: E402
+from fakescope.widgets.folders import REFUSED  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,6 +42,17 @@ def test_model_report_evaluates_and_shows_curves_matrix_and_mistakes(setup):
         try:
             ready = browser.open(server.url, ".fs-app button:has-text('Evaluate'):not([disabled])")
             page = browser.page
+            field = page.locator(".fs-app input[list]")
+            field.fill("/etc")
+            field.press("Enter")
+            page.get_by_text(REFUSED).first.wait_for(timeout=30_000)
+            page.get_by_role("button", name="Evaluate").click()
+            page.wait_for_timeout(1000)
+            assert page.locator(".fs-error").filter(has_text=REFUSED).count() == 1
+            assert page.locator(".js-plotly-plot").count() == 0
+            field.fill(data.name)
+            field.press("Enter")
+            page.get_by_text(f"{data.name} holds a dataset").wait_for(timeout=30_000)
             started = time.perf_counter()
             page.get_by_role("button", name="Evaluate").click()
             page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length == 5", timeout=60_000)
@@ -54,7 +66,8 @@ def test_model_report_evaluates_and_shows_curves_matrix_and_mistakes(setup):
             mistakes = metrics.confusion["fp"] + metrics.confusion["fn"]
             assert page.locator(".fs-thumb").count() == min(mistakes, 8)
             assert page.locator(".fs-row img").first.evaluate("el => el.naturalWidth") > 0
-            assert browser.dialogs == []
+            assert browser.dialogs == [] and browser.blocked == []
+            assert str(data.parent) not in page.locator(".fs-app").inner_text()
             browser.screenshot("evaluate")
         finally:
             browser.close()

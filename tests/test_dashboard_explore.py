@@ -1,4 +1,5 @@
-"""End to end: `fakescope dashboard explore` (the dataset explorer) in Debian's chromium, offline."""
+"""End to end: `fakescope dashboard explore` (the dataset explorer) in Debian's chromium, offline: it reads
+only the folder it was started with, checks a typed folder at once, and shows every figure of it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import time
 
 import pytest
 from browser_support import CHROMIUM, BrowserPage, DashboardServer, record_timings, write_dataset
+
+from fakescope.widgets.folders import REFUSED
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -39,6 +42,24 @@ def test_explorer_measures_the_folder_and_shows_every_figure_and_the_summary(set
         try:
             ready = browser.open(server.url, ".fs-app button:has-text('Analyse dataset'):not([disabled])")
             page = browser.page
+            field = page.locator(".fs-app input[list]")
+            offered = field.evaluate("el => Array.from(el.list.options, option => option.value)")
+            assert offered[0] == data.name and f"{data.name}/train" in offered
+            for typed in ("/root", "~", str(data.parent), f"{data.name}/../.."):
+                field.fill(typed)
+                field.press("Enter")
+                page.get_by_text(REFUSED).first.wait_for(timeout=30_000)
+            page.get_by_role("button", name="Analyse dataset").click()
+            page.wait_for_timeout(1000)
+            assert page.locator(".fs-error").filter(has_text=REFUSED).count() == 1
+            assert page.locator(".js-plotly-plot").count() == 0
+            field.fill(f"{data.name}/train/real")
+            field.press("Enter")
+            page.get_by_text("is not a dataset folder").wait_for(timeout=30_000)
+            assert "fakescope data demo DIR" in page.locator(".fs-app").inner_text()
+            field.fill(data.name)
+            field.press("Enter")
+            page.get_by_text(f"{data.name} holds a dataset").wait_for(timeout=30_000)
             started = time.perf_counter()
             page.get_by_role("button", name="Analyse dataset").click()
             page.wait_for_function(
@@ -49,7 +70,8 @@ def test_explorer_measures_the_folder_and_shows_every_figure_and_the_summary(set
             assert set(shown) == set(expected)  # a plot may hold two titles for a moment while it lays out
             assert page.locator(".fs-summary li").count() == len(figures.summary(table))
             assert f"{len(table)} / {len(table)} images" in page.locator(".fs-app").inner_text()
-            assert browser.dialogs == []
+            assert browser.dialogs == [] and browser.blocked == []
+            assert str(data.parent) not in page.locator(".fs-app").inner_text()
             browser.screenshot("explore")
         finally:
             browser.close()

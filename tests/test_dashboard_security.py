@@ -1,33 +1,50 @@
-"""The served dashboard as an attacker sees it: no code execution over the kernel websocket, a cap on live
-kernels, and localhost binding by default."""
+"""The served dashboard as an attacker sees it, over real HTTP and websockets against a real Voila server: no
+answer to a foreign `Host` (DNS rebinding), no kernel for a plain GET, no code execution over the kernel
+websocket, a cap on live kernels that says when to retry, the kernel of a closed page culled, and localhost
+binding by default."""
 
 from __future__ import annotations
 
+import http.client
 import json
-import re
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
-from browser_support import DashboardServer
+from browser_support import DashboardServer, kernel_alive, open_session, ticket
 
 websocket = pytest.importorskip("websocket")
 pytestmark = pytest.mark.browser
+
+IDLE_S = 10
 
 
 @pytest.fixture(scope="module")
 def server(tiny_model_path, tmp_path_factory):
     log = tmp_path_factory.mktemp("security") / "voila.log"
-    server = DashboardServer(["--model", str(tiny_model_path), "--pool-size", "0", "--max-kernels", "2"], log)
+    args = ["--model", str(tiny_model_path), "--pool-size", "0", "--max-kernels", "2"]
+    server = DashboardServer([*args, "--idle-timeout", str(IDLE_S)], log)
     yield server
     server.stop()
 
 
-def _open_page(server) -> str:
-    with urllib.request.urlopen(server.url, timeout=120) as response:
-        return response.read().decode("utf-8", errors="replace")
+@pytest.fixture(scope="module")
+def kernel_id(server):
+    """A page's kernel, kept connected for the whole module so it is never culled."""
+    _page, kernel = open_session(server)
+    ws = _channels(server, kernel)
+    yield kernel
+    ws.close()
+
+
+def _get(server, path: str, host: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", errors="replace")
+    finally:
+        connection.close()
 
 
 def _message(msg_type: str, content: dict, session: str) -> str:
@@ -63,9 +80,42 @@ def _replies(ws, seconds: float) -> list[dict]:
     return found
 
 
-def test_execute_requests_over_the_kernel_websocket_are_refused(server, tmp_path):
-    page = _open_page(server)
-    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page).group(1)
+def _channels(server, kernel_id: str, host: str | None = None):
+    url = f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
+    options = {"host": host, "origin": f"http://{host}"} if host else {}
+    return websocket.create_connection(url, timeout=1, **options)
+
+
+def test_plain_gets_start_no_kernel_and_lock_nobody_out(server, request):
+    for _ in range(6):  # three times --max-kernels
+        status, body = _get(server, "/", f"127.0.0.1:{server.port}")
+        assert status == 200 and 'id="fs-door"' in body and "kernelId" not in body
+    assert server.children() == []  # not one kernel process was started
+    kernel_id = request.getfixturevalue("kernel_id")  # a page that asks over its websocket gets one
+    assert kernel_alive(server, kernel_id)
+
+
+def test_a_foreign_host_header_gets_403_over_http_and_websocket(server, kernel_id):
+    for host in ("attacker.example", f"attacker.example:{server.port}", f"127.0.0.1.nip.io:{server.port}"):
+        for path in ("/", "/voila/static/voila.js", f"/api/kernels/{kernel_id}", "/fakescope/ticket"):
+            status, _body = _get(server, path, host)
+            assert status == 403, (host, path)
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            _channels(server, kernel_id, host=host)
+        assert refused.value.status_code == 403
+        with pytest.raises(websocket.WebSocketBadStatusException):
+            ticket(server, host=host)
+    for local in (
+        f"localhost:{server.port}",
+        f"127.0.0.1:{server.port}",
+        f"[::1]:{server.port}",
+        "localhost",
+    ):
+        assert _get(server, "/voila/static/voila.js", local)[0] == 200, local
+    _channels(server, kernel_id, host=f"localhost:{server.port}").close()
+
+
+def test_execute_requests_over_the_kernel_websocket_are_refused(server, kernel_id, tmp_path):
     marker = tmp_path / "pwned"
     session = uuid.uuid4().hex
     ws = websocket.create_connection(
@@ -96,19 +146,25 @@ def test_execute_requests_over_the_kernel_websocket_are_refused(server, tmp_path
     assert not marker.exists()
 
 
-def test_pages_beyond_the_kernel_cap_are_refused_with_a_reason(server):
-    opened = 0
-    for _ in range(3):
-        try:
-            _open_page(server)
-            opened += 1
-        except urllib.error.HTTPError as err:
-            assert err.code == 503
-            assert "Dashboard busy" in err.read().decode("utf-8", errors="replace")
-            break
-    else:
-        pytest.fail("a third live kernel was started past --max-kernels 2")
-    assert opened <= 2
+def test_a_closed_pages_kernel_is_culled_after_the_idle_timeout_and_an_open_one_is_kept(server, kernel_id):
+    _page, closing = open_session(server)
+    ws = _channels(server, closing)
+    time.sleep(IDLE_S + 2)
+    assert kernel_alive(server, closing) and kernel_alive(server, kernel_id)  # connected: kept however idle
+    ws.close()
+    closed = time.monotonic()
+    while kernel_alive(server, closing):
+        assert time.monotonic() - closed < IDLE_S + 5, "the kernel of a closed page was not culled"
+        time.sleep(0.5)
+    assert time.monotonic() - closed >= IDLE_S - 3
+
+
+def test_pages_beyond_the_kernel_cap_are_told_when_to_retry(server, kernel_id):
+    answers = [ticket(server) for _ in range(3)]  # one place is held by `kernel_id`
+    busy = [a for a in answers if "busy" in a]
+    assert len(answers) - len(busy) <= 1 and busy, answers
+    assert busy[0]["busy"].startswith("Dashboard busy: all 2 places are taken; try again in ")
+    assert 1 <= busy[0]["retry_s"] <= IDLE_S + 30  # a ticket lasts 30 s; an idle kernel is culled sooner
 
 
 def test_the_server_listens_on_localhost_only(server):

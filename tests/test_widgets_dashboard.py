@@ -91,7 +91,7 @@ def test_threshold_relabels_without_running_the_model_again(dashboard, faces, mo
     assert (
         ">REAL<" in card.verdict.value and f"left: {100 * dashboard.threshold.value:.2f}%" in card.meter.value
     )
-    assert "REAL" in dashboard.history.table.value and "fs-pill fs-fake" not in dashboard.history.table.value
+    assert "REAL" in dashboard.history.text() and "fs-pill fs-fake" not in dashboard.history.text()
     dashboard.threshold.value = round(prob - 0.05, 2)
     assert ">FAKE<" in card.verdict.value
     assert runs == []
@@ -133,9 +133,7 @@ def test_rejected_files_show_their_reason_and_the_dashboard_keeps_working(dashbo
 
 def test_file_names_are_escaped_everywhere(dashboard, faces):
     dashboard.upload.value = upload_value([(XSS_NAME, faces["real.png"]), (XSS_NAME, b"junk")])
-    shown = (
-        dashboard.results.children[0].heading.value + dashboard.status.value + dashboard.history.table.value
-    )
+    shown = dashboard.results.children[0].heading.value + dashboard.status.value + dashboard.history.text()
     assert "<img" not in shown and "&lt;img src=x onerror=alert(1)&gt;.png" in shown
 
 
@@ -150,6 +148,8 @@ def test_history_lists_everything_and_downloads_as_csv(dashboard, faces):
         and "bad.png" in rows[1]["error"]
         and rows[0]["model"] == "tiny-test v0.0.1"
     )
+    assert dashboard.history.download.value == ""  # built only when asked for
+    dashboard.history.csv_button.click()
     assert 'download="fakescope-history.csv"' in dashboard.history.download.value
     dashboard.reset()
     assert dashboard.history.entries == () and dashboard.results.children == ()
@@ -251,7 +251,7 @@ def test_a_name_that_is_not_unicode_is_cleaned_and_the_history_keeps_working(das
     dashboard.upload.value = upload_value([("next.png", faces["fake.png"])])
     names = [entry.name for entry in dashboard.history.entries]
     assert names == ["bad?.png", "x.png", "next.png"]
-    assert "bad?.png" in dashboard.history.table.value and "next.png" in dashboard.history.to_csv()
+    assert "bad?.png" in dashboard.history.text() and "next.png" in dashboard.history.to_csv()
 
 
 def test_an_unexpected_error_on_one_file_rejects_that_file_only(dashboard, faces, monkeypatch):
@@ -267,3 +267,49 @@ def test_an_unexpected_error_on_one_file_rejects_that_file_only(dashboard, faces
     assert len(dashboard.results.children) == 1 and "real.png" in dashboard.results.children[0].heading.value
     assert "boom.png: unexpected error (RuntimeError: model exploded)" in dashboard.status.value
     assert [entry.name for entry in dashboard.history.entries] == ["boom.png", "real.png"]
+
+
+def test_history_appends_rows_keeps_the_shown_ones_untouched_and_caps_them(model, faces):
+    from fakescope.widgets.history import HistoryEntry, HistoryTable
+
+    history = HistoryTable(visible=5)
+    when = datetime(2024, 1, 1)
+    history.add(HistoryEntry("first.png", 0.9, "m", when))
+    first_row = history.rows.children[0]
+    sent = []
+    first_row.observe(lambda change: sent.append(change), "value")
+    history.extend(HistoryEntry(f"f{i}.png", i / 2000, "m", when) for i in range(1999))
+    assert sent == []  # an older row is never re-rendered when new ones arrive
+    assert len(history.rows.children) == 5 and history.rows.children[0].value.count("f1998.png") == 1
+    assert first_row.comm is None  # dropped from the page: its widget is closed, not kept
+    assert "The newest 5 of 2,000 are shown; the CSV holds them all" in history.note.value
+    rows = list(csv.DictReader(io.StringIO(history.to_csv())))
+    assert len(rows) == 2000 and rows[0]["name"] == "first.png" and rows[-1]["name"] == "f1998.png"
+    assert history.download.value == ""  # no CSV link is rebuilt per entry
+    history.threshold = 1.0
+    assert "fs-pill fs-real" in history.rows.children[0].value and sent == []
+
+
+def test_the_upload_button_has_a_tooltip_and_the_page_knows_the_message_limit(dashboard):
+    from fakescope.widgets.limits import max_message_bytes
+
+    assert dashboard.upload.tooltip and dashboard.upload.tooltip != "null"
+    assert f'data-max-bytes="{max_message_bytes()}"' in dashboard.upload_refused.value
+
+
+def test_each_upload_is_decoded_once(dashboard, faces, monkeypatch):
+    from PIL import ImageFile
+
+    loads = []  # the pixel decodes: calls while the file still has undecoded tiles
+    original = ImageFile.ImageFile.load
+
+    def load(self):
+        if self.tile:
+            loads.append(self.format)
+        return original(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    jpeg = encoded(face_image(*FAKE_LOOK), "JPEG")
+    dashboard.upload.value = upload_value([("real.png", faces["real.png"]), ("fake.jpg", jpeg)])
+    assert len(dashboard.results.children) == 2
+    assert loads == ["PNG", "JPEG"]

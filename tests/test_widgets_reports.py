@@ -96,14 +96,16 @@ def test_report_starts_at_the_cards_exact_threshold(tmp_path):
 def test_report_on_a_bad_folder_says_why(model, tmp_path):
     report = ModelReport(model, tmp_path / "nowhere")
     assert report.evaluate() is None
-    assert "Cannot evaluate" in report.status.value and not report.run_button.disabled
+    assert "nowhere is not a folder" in report.folder.note.value and not report.run_button.disabled
+    assert str(tmp_path) not in report.status.value + report.folder.note.value
 
 
 def test_report_reads_model_and_folder_from_the_environment(model, dataset, monkeypatch):
     monkeypatch.setenv(MODEL_ENV, str(model))
     monkeypatch.setenv(DATA_ENV, str(dataset))
     report = ModelReport()
-    assert report.detector is not None and report.folder.value == str(dataset)
+    assert report.detector is not None and report.folder.value == dataset.name
+    assert report.folder.check() == dataset.resolve()
 
 
 def test_explorer_shows_the_eda_figures_summary_and_sample_grid(dataset, monkeypatch):
@@ -125,7 +127,7 @@ def test_explorer_on_a_bad_folder_says_why_and_stays_usable(tmp_path):
     pytest.importorskip("fakescope.eda.stats")
     explorer = DatasetExplorer(tmp_path)
     assert explorer.run() is None
-    assert "Cannot analyse" in explorer.status.value and not explorer.run_button.disabled
+    assert "is not a dataset folder" in explorer.folder.note.value and not explorer.run_button.disabled
 
 
 def test_report_on_a_split_of_unreadable_files_says_why(model, tmp_path):
@@ -138,10 +140,16 @@ def test_report_on_a_split_of_unreadable_files_says_why(model, tmp_path):
     assert "No image of" in report.status.value and "x.png: the data is not a PNG" in report.status.value
 
 
-def test_an_empty_folder_field_asks_for_a_folder_instead_of_reading_the_working_directory(model):
+def test_an_empty_folder_field_asks_for_a_folder_instead_of_reading_the_working_directory(
+    model, tmp_path, monkeypatch
+):
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    explorer, report = DatasetExplorer("", roots=[tmp_path]), ModelReport(model, "", roots=[tmp_path])
+    assert explorer.run() is None and "Enter a dataset folder" in explorer.folder.note.value
+    assert report.evaluate() is None and "Enter a dataset folder" in report.folder.note.value
     explorer, report = DatasetExplorer(""), ModelReport(model, "")
-    assert explorer.run() is None and "Enter a dataset folder" in explorer.status.value
-    assert report.evaluate() is None and "Enter a dataset folder" in report.status.value
+    assert explorer.run() is None and "No dataset folder was given" in explorer.folder.note.value
+    assert report.evaluate() is None and "No dataset folder was given" in report.folder.note.value
 
 
 def test_a_file_name_that_is_not_utf8_is_one_row_among_the_others(model, tmp_path):

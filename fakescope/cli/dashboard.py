@@ -2,7 +2,7 @@
 
 Example:
     $ fakescope dashboard --model models/fakescope-demo.onnx
-    $ fakescope dashboard explore --data data/demo
+    $ fakescope dashboard explore --data data/demo --data data/140k
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from fakescope.extras import require_extra
+from fakescope.widgets.limits import DEFAULT_IDLE_SECONDS
 
 
 @click.command()
@@ -22,7 +23,13 @@ from fakescope.extras import require_extra
     help="Interface to bind; anything but localhost is public.",
 )
 @click.option("--model", "-m", type=click.Path(dir_okay=False), default=None, help="ONNX model to open.")
-@click.option("--data", type=click.Path(file_okay=False), default=None, help="Dataset folder to open.")
+@click.option(
+    "--data",
+    type=click.Path(exists=True, file_okay=False),
+    multiple=True,
+    help="Dataset folder the explorer and the model report may read (with its subfolders); repeatable. "
+    "They read nothing else.",
+)
 @click.option("--samples", type=click.Path(file_okay=False), default=None, help="Images for 'try a sample'.")
 @click.option(
     "--pool-size",
@@ -39,6 +46,13 @@ from fakescope.extras import require_extra
     help="Most page sessions (kernels) alive at once, pre-heated ones included.",
 )
 @click.option(
+    "--idle-timeout",
+    type=click.IntRange(10, 86_400),
+    default=DEFAULT_IDLE_SECONDS,
+    show_default=True,
+    help="Seconds a page's kernel is kept without a connection (a closed tab) before it is shut down.",
+)
+@click.option(
     "--max-upload-mb",
     type=click.FloatRange(0.1, 100.0),
     default=10.0,
@@ -50,10 +64,11 @@ def dashboard(
     port: int,
     host: str,
     model: str | None,
-    data: str | None,
+    data: tuple[str, ...],
     samples: str | None,
     pool_size: int,
     max_kernels: int,
+    idle_timeout: int,
     max_upload_mb: float,
 ) -> None:
     """Serve a dashboard in the browser with Voila until Ctrl-C.
@@ -83,5 +98,13 @@ def dashboard(
         raise click.BadParameter(f"must exceed --pool-size ({pool_size})", param_hint="--max-kernels")
     click.echo(f"fakescope dashboard: serving {path.name} at {url_for(host, port)} (Ctrl-C to stop)")
     env = dashboard_env(model, data, samples, max_upload_mb)
-    serve(path, port=port, host=host, pool_size=pool_size, max_kernels=max_kernels, env=env)
+    serve(
+        path,
+        port=port,
+        host=host,
+        pool_size=pool_size,
+        max_kernels=max_kernels,
+        idle_seconds=idle_timeout,
+        env=env,
+    )
     click.echo("fakescope dashboard: stopped")

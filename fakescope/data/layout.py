@@ -130,6 +130,20 @@ def iter_images(folder: str | Path, recursive: bool = True) -> Iterator[Path]:
     yield from sorted(found)
 
 
+def find_dataset(root: str | Path) -> Path | None:
+    """The folder at or up to two levels under `root` that holds an accepted layout, or None (also for a
+    missing or unreadable folder). Looks at folder names only, so it is cheap on any dataset size.
+
+    Example:
+        >>> find_dataset("data/demo")
+        PosixPath('data/demo')
+    """
+    try:
+        return _find_base(Path(root)) if Path(root).is_dir() else None
+    except OSError:
+        return None
+
+
 def _find_base(root: Path) -> Path | None:
     for candidate in _breadth_first(root, depth=2):
         if _split_dirs(candidate) or len(_class_dirs(candidate)) == 2:

@@ -15,13 +15,15 @@ from pathlib import Path
 import ipywidgets as ipw
 import numpy as np
 
-from fakescope.runtime import Detector, InvalidImageError, Prediction, Rejected, load_image
+from fakescope.runtime import Detector, InvalidImageError, Prediction, Rejected
 from fakescope.widgets.checks_panel import ChecksPanel
-from fakescope.widgets.env import MODEL_ENV, SAMPLES_ENV, env_path
+from fakescope.widgets.env import MODEL_ENV, SAMPLES_ENV, env_path, upload_limits
 from fakescope.widgets.history import HistoryEntry, HistoryTable
+from fakescope.widgets.limits import max_message_bytes
 from fakescope.widgets.markup import header_html, message_html, title_html
 from fakescope.widgets.method_picker import MethodPicker
 from fakescope.widgets.model_panel import ModelPanel
+from fakescope.widgets.pictures import fit
 from fakescope.widgets.result_card import SIDE, ResultCard
 from fakescope.widgets.samples import SamplePicker
 from fakescope.widgets.theme import APP_CLASS, style_sheet, styled
@@ -70,11 +72,14 @@ class DetectorDashboard(ipw.VBox):
             accept=ACCEPT,
             multiple=True,
             description="Upload images",
+            tooltip="Choose one or more image files to analyse",
             icon="",
             button_style="primary",
             layout=ipw.Layout(width="180px"),
         )
         self.checks = ChecksPanel()
+        message_limit = max_message_bytes(upload_limits().max_file_bytes)
+        self.upload_refused = ipw.HTML(_upload_refused_html(message_limit))
         self.samples = SamplePicker(samples_folder if samples_folder is not None else env_path(SAMPLES_ENV))
         self.status = ipw.HTML()
         self.results = ipw.VBox()
@@ -104,8 +109,7 @@ class DetectorDashboard(ipw.VBox):
             self._busy(False)
         self._show(outcomes)
         model = f"{detector.card.name} v{detector.card.version}"
-        for outcome, _ in outcomes:
-            self.history.add(HistoryEntry.of(outcome, model))
+        self.history.extend(HistoryEntry.of(outcome, model) for outcome, _ in outcomes)
         return [outcome for outcome, _ in outcomes]
 
     def reset(self) -> None:
@@ -150,6 +154,7 @@ class DetectorDashboard(ipw.VBox):
                         '<div class="fs-muted">PNG, JPEG, BMP, TIFF, WebP or GIF; up to 10 MB and at least '
                         "32 px a side; several files at once.</div>"
                     ),
+                    self.upload_refused,
                 ]
             ),
             "fs-panel",
@@ -223,13 +228,28 @@ class DetectorDashboard(ipw.VBox):
 def _analyse_one(
     detector: Detector, name: str, content: bytes
 ) -> tuple[Prediction | Rejected, np.ndarray | None]:
-    """(Prediction, picture) for an image, or (Rejected, None) with the one-line reason."""
+    """(Prediction, picture) for an image, or (Rejected, None) with the one-line reason.
+
+    The file is decoded once, as the detector decodes it, and the card's picture is drawn from those pixels.
+    """
     try:
-        prediction = detector.predict(content, name=name)
-        picture = load_image(content, detector.limits, draft_size=(2 * SIDE, 2 * SIDE), name=name).pixels
+        decoded = detector.decode(content, name=name)
+        prediction = detector.predict(decoded, name=name)
+        picture = _display_copy(decoded.pixels)
     except InvalidImageError as err:
         return Rejected(name, err), None
     except Exception as err:  # never lose the batch: anything unexpected is this file's one-line reason
         reason = f"{name}: unexpected error ({type(err).__name__}: {err})"
         return Rejected(name, InvalidImageError(reason)), None
     return prediction, picture
+
+
+def _display_copy(pixels: np.ndarray) -> np.ndarray:
+    """`pixels` shrunk to twice the card's picture side (never enlarged), so a batch holds no full images."""
+    return fit(pixels, 2 * SIDE) if max(pixels.shape[:2]) > 2 * SIDE else pixels
+
+
+def _upload_refused_html(max_bytes: int) -> str:
+    """Where the page's upload guard (the `fakescope` Voila template) says which files were not sent: a batch
+    larger together than one websocket message of `max_bytes` would be dropped by the server."""
+    return f'<div class="fs-upload-refused" data-max-bytes="{max_bytes}"></div>'

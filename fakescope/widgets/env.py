@@ -21,7 +21,8 @@ MODEL_ENV = "FAKESCOPE_MODEL"
 """ONNX model the detector dashboard and the model report open first."""
 
 DATA_ENV = "FAKESCOPE_DATA"
-"""Dataset folder the explorer and the model report start with."""
+"""Dataset folders (separated by `os.pathsep`) the explorer and the model report may read; they start on
+the first."""
 
 SAMPLES_ENV = "FAKESCOPE_SAMPLES"
 """Folder of images for the dashboard's "try a sample" picker (default: the bundled samples)."""
@@ -41,3 +42,8 @@ def env_path(name: str) -> Path | None:
     """The path in environment variable `name`, or None when it is unset or empty."""
     value = os.environ.get(name, "").strip()
     return Path(value).expanduser() if value else None
+
+
+def env_paths(name: str) -> list[Path]:
+    """The paths in environment variable `name`, separated by `os.pathsep`; empty entries are skipped."""
+    return [Path(part).expanduser() for part in os.environ.get(name, "").split(os.pathsep) if part.strip()]

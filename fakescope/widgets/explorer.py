@@ -4,6 +4,9 @@ summary of likely shortcuts, and a grid of real vs fake samples.
 
 The statistics and figures are `fakescope.eda`'s; this widget only lays them out.
 
+The page reads only the folders it was given (`AllowedFolders`): it offers them as choices, checks a
+typed folder at once, and shows every path relative to its root.
+
 Example (a notebook cell; `fakescope dashboard explore --data DIR` serves it):
     >>> from fakescope.widgets import DatasetExplorer
     >>> DatasetExplorer("data/demo")
@@ -18,7 +21,8 @@ import pandas as pd
 import traitlets
 
 from fakescope.data.layout import DatasetLayoutError
-from fakescope.widgets.env import DATA_ENV, env_path
+from fakescope.widgets.dataset_field import DatasetField
+from fakescope.widgets.folders import FolderRefused, allowed_and_first
 from fakescope.widgets.markup import header_html, message_html, summary_html, title_html
 from fakescope.widgets.plots import figure_output
 from fakescope.widgets.progress import ProgressBar
@@ -35,7 +39,9 @@ class DatasetExplorer(ipw.VBox):
     """Statistics and figures of a real-vs-fake dataset.
 
     Args:
-        folder: dataset folder (140k layout or flat real/ + fake/). Defaults to $FAKESCOPE_DATA.
+        folder: dataset folder (140k layout or flat real/ + fake/). Defaults to the first allowed folder.
+        roots: the folders (with their subfolders) the page may read. Defaults to those in $FAKESCOPE_DATA,
+            else `folder` itself.
         sample: measure this many images drawn at random; 0 or None for all. Defaults to None.
         workers: worker processes for the statistics. Defaults to None (the EDA's choice).
         cache: statistics cache file (Parquet or CSV), so re-runs measure only new files. Defaults to None.
@@ -47,20 +53,17 @@ class DatasetExplorer(ipw.VBox):
         self,
         folder: str | Path | None = None,
         *,
+        roots: list[str | Path] | None = None,
         sample: int | None = None,
         workers: int | None = None,
         cache: str | Path | None = None,
     ) -> None:
         super().__init__()
         styled(self, APP_CLASS)
-        folder = folder if folder is not None else env_path(DATA_ENV)
         self.workers, self.cache = workers, cache
-        self.folder = ipw.Text(
-            value=str(folder or ""),
-            placeholder="dataset folder",
-            description="Folder",
-            layout=ipw.Layout(width="480px"),
-            style={"description_width": "60px"},
+        allowed, first = allowed_and_first(folder, roots)
+        self.folder = DatasetField(
+            allowed, first, layout=ipw.Layout(width="480px"), style={"description_width": "60px"}
         )
         self.sample = ipw.BoundedIntText(
             value=sample or 0,
@@ -88,11 +91,12 @@ class DatasetExplorer(ipw.VBox):
                     ipw.HTML(title_html("Dataset")),
                     styled(
                         ipw.HBox(
-                            [self.folder, self.sample, self.run_button],
+                            [self.folder.combobox, self.sample, self.run_button],
                             layout=ipw.Layout(align_items="center", flex_flow="row wrap"),
                         ),
                         "fs-row",
                     ),
+                    self.folder.note,
                     ipw.HTML(
                         '<div class="fs-muted">train/valid/test folders holding real/ and fake/, or '
                         "real/ and fake/ folders; sample 0 measures every image.</div>"
@@ -116,10 +120,11 @@ class DatasetExplorer(ipw.VBox):
         """Measure the folder and show the results; returns the table (None when the folder is unusable)."""
         from fakescope.eda.stats import collect_stats
 
-        if not self.folder.value.strip():
-            self.status.value = message_html("Enter a dataset folder first.", "error")
+        try:
+            root = self.folder.check()
+        except FolderRefused:  # the field's note says why, next to the field
+            self.reset()
             return None
-        root = Path(self.folder.value.strip()).expanduser()
         self.reset()
         self._busy(True)
         try:
@@ -131,7 +136,8 @@ class DatasetExplorer(ipw.VBox):
                 progress=self.progress.update,
             )
         except (DatasetLayoutError, OSError, ValueError) as err:
-            self.status.value = message_html(f"Cannot analyse {root}: {err}", "error")
+            reason = self.folder.allowed.relabel(str(err))
+            self.status.value = message_html(f"Cannot analyse this folder: {reason}", "error")
             return None
         finally:
             self._busy(False)
@@ -155,6 +161,8 @@ class DatasetExplorer(ipw.VBox):
         self.summary.value = _summary_html(summary(table))
         figures = all_figures(table)
         grid = figures.pop("sample_grid", None) or sample_grid(table)
+        for trace in grid.data:  # hover names hold the image paths: show them from the allowed root
+            trace.name = self.folder.allowed.relabel(trace.name or "")
         self.figures.children = [figure_output(fig) for fig in figures.values()]
         self.grid.children = [figure_output(grid)]
 

@@ -1,7 +1,10 @@
-"""A kernel manager that caps the number of live dashboard kernels, so visitors cannot exhaust the machine.
+"""A kernel manager that gives dashboard kernels only to pages that open a connection, caps how many live at
+once, and culls the kernel of a page left without a connection.
 
-Voila starts one kernel per open page (plus its pre-heated pool); past `max_kernels`, a new page gets
-HTTP 503 with a one-line reason instead of a new process. Idle kernels are culled (see `serve.voila_config`).
+A visit costs no kernel until the page's script asks for a place over a websocket (`door.py`): the manager
+hands out a short-lived, single-use ticket while a place is free, and the page's own request redeems it.
+Plain GETs (link previews, crawlers, scripts) therefore never start a kernel. Past `max_kernels` the page is
+told when to retry: when the first kernel without a connection is culled, or one idle period from now.
 
 Example:
     $ voila dashboard.ipynb \
@@ -11,20 +14,108 @@ Example:
 
 from __future__ import annotations
 
+import math
+import secrets
+import time
+from datetime import timedelta
+
+from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Integer
+from traitlets import Float, Integer
 
-DEFAULT_MAX_KERNELS = 8
+from fakescope.widgets.limits import DEFAULT_MAX_KERNELS
+
+TICKET_SECONDS = 30.0
+
+
+class DashboardBusy(web.HTTPError):
+    """Every place is taken: HTTP 503 with a `Retry-After` header and the reason in one line."""
+
+    def __init__(self, reason: str, retry_s: int) -> None:
+        super().__init__(503, reason, reason=reason)
+        self.retry_s = retry_s
 
 
 class LimitedKernelManager(AsyncMappingKernelManager):
-    """`AsyncMappingKernelManager` that refuses to start more than `max_kernels` kernels."""
+    """`AsyncMappingKernelManager` with places for at most `max_kernels` kernels, handed out as tickets."""
 
     max_kernels = Integer(DEFAULT_MAX_KERNELS, config=True, help="Most kernels alive at once.")
+    reserved = Integer(0, config=True, help="Places kept for pre-heated kernels (Voila's pool).")
+    ticket_seconds = Float(TICKET_SECONDS, config=True, help="How long a page may take to redeem its ticket.")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._tickets: dict[str, float] = {}
+
+    def issue_ticket(self) -> str:
+        """A single-use ticket for one page's kernel.
+
+        Raises:
+            DashboardBusy: no place is free.
+        """
+        self._expire_tickets()
+        if self._visitors() + len(self._tickets) >= self.max_kernels - self.reserved:
+            raise self._busy()
+        ticket = secrets.token_urlsafe(24)
+        self._tickets[ticket] = time.monotonic() + self.ticket_seconds
+        return ticket
+
+    def redeem(self, ticket: str | None) -> bool:
+        """Use up `ticket`; False when it is unknown, used or expired."""
+        self._expire_tickets()
+        return ticket is not None and self._tickets.pop(ticket, None) is not None
 
     async def start_kernel(self, *args, **kwargs) -> str:
         if len(self.list_kernel_ids()) >= self.max_kernels:
-            reason = f"Dashboard busy: {self.max_kernels} sessions are open, try again later"
-            raise web.HTTPError(503, reason, reason=reason)
+            raise self._busy()
         return await super().start_kernel(*args, **kwargs)
+
+    def notify_disconnect(self, kernel_id: str) -> None:
+        """The idle time of a kernel counts from its last connection's end, not from its last message."""
+        super().notify_disconnect(kernel_id)
+        if self._kernel_connections.get(kernel_id, 1) == 0 and kernel_id in self:
+            self.get_kernel(kernel_id).last_activity = utcnow()
+
+    def retry_after(self) -> int:
+        """Seconds until a place is expected to free: the first ticket to expire or kernel to be culled."""
+        now, clock = utcnow(), time.monotonic()
+        waits = [deadline - clock for deadline in self._tickets.values()]
+        idle = timedelta(seconds=self.cull_idle_timeout + self.cull_interval)
+        pooled = self._pooled()
+        for kernel_id in self.list_kernel_ids():
+            if kernel_id in pooled or self._kernel_connections.get(kernel_id, 0):
+                continue
+            kernel = self.get_kernel(kernel_id)
+            waits.append((getattr(kernel, "last_activity", now) + idle - now).total_seconds())
+        return max(1, math.ceil(min(waits, default=idle.total_seconds())))
+
+    def _busy(self) -> DashboardBusy:
+        retry = self.retry_after()
+        reason = (
+            f"Dashboard busy: all {self.max_kernels - self.reserved} places are taken; "
+            f"try again in {_duration(retry)}"
+        )
+        return DashboardBusy(reason, retry)
+
+    def _visitors(self) -> int:
+        return len(set(self.list_kernel_ids()) - self._pooled())
+
+    def _pooled(self) -> set[str]:
+        """Kernels Voila keeps pre-heated for the next page (its `_pools` of start tasks)."""
+        found = set()
+        for pool in getattr(self, "_pools", {}).values():
+            for task in pool:
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    found.add(task.result().get("kernel_id"))
+        return found
+
+    def _expire_tickets(self) -> None:
+        clock = time.monotonic()
+        self._tickets = {t: deadline for t, deadline in self._tickets.items() if deadline > clock}
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} s"
+    return f"{math.ceil(seconds / 60)} minutes"

@@ -2,7 +2,8 @@
 the confusion matrix at a threshold slider, the calibration curve, score histograms per class, and the most
 confident mistakes with their Grad-CAM overlays.
 
-Everything shown is computed by `fakescope.report`; this widget lays it out.
+Everything shown is computed by `fakescope.report`; this widget lays it out. Like the explorer, it reads only
+the folders it was given (`AllowedFolders`) and shows paths relative to them.
 
 Example (a notebook cell; `fakescope dashboard evaluate --model M --data DIR` serves it):
     >>> from fakescope.widgets import ModelReport
@@ -26,8 +27,10 @@ from fakescope.report.figures import (
     score_histogram,
 )
 from fakescope.runtime import Detector, Prediction, Rejected
-from fakescope.widgets.env import DATA_ENV, MODEL_ENV, env_path
+from fakescope.widgets.dataset_field import DatasetField
+from fakescope.widgets.env import MODEL_ENV, env_path
 from fakescope.widgets.faithfulness_panel import FaithfulnessPanel
+from fakescope.widgets.folders import FolderRefused, allowed_and_first
 from fakescope.widgets.gallery import MistakeGallery
 from fakescope.widgets.markup import header_html, message_html, tiles_html, title_html
 from fakescope.widgets.model_panel import ModelPanel
@@ -49,7 +52,9 @@ class ModelReport(ipw.VBox):
 
     Args:
         model: ONNX model. Defaults to $FAKESCOPE_MODEL, else the bundled model.
-        folder: dataset folder. Defaults to $FAKESCOPE_DATA.
+        folder: dataset folder. Defaults to the first allowed folder.
+        roots: the folders (with their subfolders) the page may read. Defaults to those in $FAKESCOPE_DATA,
+            else `folder` itself.
         models_folder: folder whose ONNX files the model picker offers. Defaults to the bundled models.
         split: split to evaluate ("train", "valid", "test" or "all"). Defaults to "test".
         limit: evaluate at most this many images (seeded draw); 0 or None for all. Defaults to None.
@@ -62,18 +67,16 @@ class ModelReport(ipw.VBox):
         model: str | Path | None = None,
         folder: str | Path | None = None,
         *,
+        roots: list[str | Path] | None = None,
         models_folder: str | Path | None = None,
         split: str = "test",
         limit: int | None = None,
     ) -> None:
         super().__init__()
         styled(self, APP_CLASS)
-        folder = folder if folder is not None else env_path(DATA_ENV)
         self.model_panel = ModelPanel(model if model is not None else env_path(MODEL_ENV), models_folder)
         wide = {"layout": ipw.Layout(width="100%"), "style": {"description_width": "72px"}}
-        self.folder = ipw.Text(
-            value=str(folder or ""), placeholder="dataset folder", description="Folder", **wide
-        )
+        self.folder = DatasetField(*allowed_and_first(folder, roots), **wide)
         self.split = ipw.Dropdown(options=SPLIT_CHOICES, value=split, description="Split", **wide)
         self.limit = ipw.BoundedIntText(
             value=limit or 0, min=0, max=10_000_000, description="Limit", tooltip="0 = every image", **wide
@@ -111,10 +114,12 @@ class ModelReport(ipw.VBox):
         if detector is None:
             self.status.value = message_html("Load a model first.", "error")
             return None
-        if not self.folder.value.strip():
-            self.status.value = message_html("Enter a dataset folder first.", "error")
+        try:
+            root = self.folder.check()
+        except FolderRefused:  # the field's note says why, next to the field
+            self.reset()
             return None
-        root = Path(self.folder.value.strip()).expanduser()
+        label, relabel = self.folder.label(root), self.folder.allowed.relabel
         self.reset()
         self._busy(True)
         try:
@@ -126,13 +131,14 @@ class ModelReport(ipw.VBox):
                 progress=self.progress.update,
             )
         except (DatasetLayoutError, OSError, ValueError) as err:
-            self.status.value = message_html(f"Cannot evaluate on {root}: {err}", "error")
+            self.status.value = message_html(f"Cannot evaluate: {relabel(str(err))}", "error")
             return None
         finally:
             self._busy(False)
         if not scores.records:
             self.status.value = message_html(
-                f"No image of {root} could be read; the first reason: {scores.rejected[0].reason}", "error"
+                f"No image of {label} could be read; the first reason: {relabel(scores.rejected[0].reason)}",
+                "error",
             )
             return scores
         self.scores = scores

@@ -65,7 +65,7 @@ class ResultCard(ipw.VBox):
             blended = photo_overlay_png(self._picture, result, alpha)
         self.heatmap = _image(heatmap, "fs-heatmap")
         self.overlay = _image(blended, "fs-overlay")
-        self.gallery = styled(ipw.HBox(), "fs-row", "fs-face-gallery")
+        self.gallery = styled(ipw.HBox(layout=ipw.Layout(flex_flow="row wrap")), "fs-row", "fs-face-gallery")
         self.verdict = styled(ipw.HTML(), "fs-verdict-box")
         self.probabilities = ipw.HTML()
         self.meter = ipw.HTML()
@@ -86,15 +86,17 @@ class ResultCard(ipw.VBox):
                 ]
             ),
             "fs-row",
+            "fs-pictures",
         )
         details = ipw.VBox(
             [self.verdict, self.probabilities, self.meter, self.info, self.provenance],
             layout=ipw.Layout(flex="1 1 260px", max_width="380px", margin="0 0 0 14px"),
         )
+        # the face gallery sits under the pictures, beside the details, so a tall details column leaves no gap
+        explanation = ipw.VBox([pictures, self.gallery], layout=ipw.Layout(flex="0 1 auto"))
         self.children = [
             self.heading,
-            ipw.HBox([pictures, details], layout=ipw.Layout(align_items="flex-start")),
-            self.gallery,
+            ipw.HBox([explanation, details], layout=ipw.Layout(align_items="flex-start")),
         ]
         self.set_trait("result", result)
         self.set_trait("threshold", result.threshold)

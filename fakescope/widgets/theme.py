@@ -86,6 +86,12 @@ _RULES = """
 .fs-app .fs-thumb { font-size: 12px; text-align: center; width: 150px; line-height: 1.6; }
 .fs-app .fs-thumb-name { font-weight: 700; overflow-wrap: anywhere; }
 .fs-app .fs-scroll { max-height: 320px; overflow-y: auto; }
+.fs-app .fs-hrow { display: grid; grid-template-columns: 48px 64px minmax(0, 2fr) 84px 60px minmax(0, 1.4fr)
+  minmax(0, 2fr); gap: 8px; font-size: 12.5px; border-bottom: 1px solid var(--fs-line); padding: 3px 8px; }
+.fs-app .fs-hrow span { overflow-wrap: anywhere; }
+.fs-app .fs-hrow.fs-hhead { color: var(--fs-muted); font-weight: 600;
+  border-bottom: 2px solid var(--fs-line); }
+.fs-app .fs-history .widget-html, .fs-app .fs-history .widget-html-content { margin: 0; height: auto; }
 """
 
 CSS = _VARIABLES + _RULES
