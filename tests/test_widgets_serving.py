@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -117,3 +118,36 @@ def test_the_upload_limit_reaches_the_detector_and_the_websocket(monkeypatch, tm
     config = voila_config(max_file_bytes=2**19)
     assert config["Voila"]["tornado_settings"]["websocket_max_message_size"] == max_message_bytes(2**19)
     assert max_message_bytes(2**19) < MAX_MESSAGE_BYTES
+
+
+def test_only_local_names_and_the_bind_host_are_answered():
+    import socket
+
+    from fakescope.widgets.hosts import AllowedHosts
+
+    local = AllowedHosts.for_bind("127.0.0.1")
+    for host in ("localhost", "localhost:8866", "127.0.0.1:8866", "[::1]:8866", "LOCALHOST:1"):
+        assert local.allows(host), host
+    for host in ("attacker.example", "attacker.example:8866", "127.0.0.1.nip.io", "10.0.0.5", "", "[::2]"):
+        assert not local.allows(host), host
+    named = AllowedHosts.for_bind("10.0.0.5")
+    assert named.allows("10.0.0.5:8866") and not named.allows("10.0.0.6:8866")
+    wildcard = AllowedHosts.for_bind("0.0.0.0")
+    for host in ("192.168.1.5:8866", "[fe80::1]:8866", socket.gethostname(), "localhost"):
+        assert wildcard.allows(host), host
+    assert not wildcard.allows("attacker.example:8866")
+
+
+def test_voila_is_served_with_the_fakescope_template_and_the_kernel_policy(tmp_path):
+    from fakescope.widgets.serve import TEMPLATE_ROOT
+
+    assert "--template=fakescope" in voila_argv(tmp_path / "d.ipynb", port=1, host="127.0.0.1")
+    template = TEMPLATE_ROOT / "voila" / "templates" / "fakescope"
+    assert {"conf.json", "index.html.j2", "upload_guard.js"} <= {p.name for p in template.iterdir()}
+    policy = voila_config(max_kernels=8, pool_size=1, idle_seconds=120)["LimitedKernelManager"]
+    assert policy["max_kernels"] == 8 and policy["reserved"] == 1
+    assert (
+        policy["cull_idle_timeout"] + policy["cull_interval"] == 120
+    )  # culled within 120 s of the last close
+    env = dashboard_env(data=[tmp_path / "a", tmp_path / "b"])
+    assert env[DATA_ENV].split(os.pathsep) == [str(tmp_path / "a"), str(tmp_path / "b")]
