@@ -46,7 +46,8 @@ _NO_MAP = np.zeros((1, 1), np.float32)
 @dataclass(frozen=True)
 class HistoryEntry:
     """One analysed file: its score (None when rejected) and when and with which model it was analysed;
-    `prediction` keeps the evidence (not the pixels), so the verdict (UNSURE included) follows the threshold."""
+    `prediction` keeps the evidence (not the pixels), so the verdict (UNSURE included) follows the
+    threshold."""
 
     name: str
     prob_fake: float | None
