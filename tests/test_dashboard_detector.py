@@ -189,7 +189,8 @@ def test_sample_picker_and_history_download(browser, files, reference):
     with page.expect_download() as download:
         page.locator("a.fs-download").click()
     text = download.value.path().read_text(encoding="utf-8")
-    assert text.startswith("time,name,verdict,reasons,prob_fake") and "corrupt.png" in text and XSS_NAME in text
+    assert text.startswith("time,name,verdict,reasons,prob_fake")
+    assert "corrupt.png" in text and XSS_NAME in text
 
 
 def test_a_new_visit_gets_a_fresh_ready_dashboard(browser, server):
