@@ -63,7 +63,7 @@ def test_the_card_scrubs_sampled_frames_and_shows_each_track(detector, pair):
 def test_uploads_have_their_own_limit_and_bad_clips_one_line(detector, pair):
     content = pair.read_bytes()
     assert not isinstance(analyse_video(detector, "pair.mp4", content), Rejected)
-    small = analyse_video(detector, "pair.mp4", content, max_mb=0.001)
+    small = analyse_video(detector, "pair.mp4", content, image_max_bytes=100)  # videos: 8 x 100 bytes
     assert isinstance(small, Rejected) and "MB limit" in small.message
     broken = analyse_video(detector, "broken.mp4", content[:200])
     assert isinstance(broken, Rejected) and broken.message.startswith("broken.mp4: corrupt or truncated")
@@ -79,3 +79,20 @@ def test_uploads_are_told_apart_by_content_not_name(pair):
     photo = encode(scene((64, 64), []), "PNG")
     assert is_video_upload("clip.mp4", clip) and is_video_upload("clip.jpg", clip)
     assert not is_video_upload("photo.mp4", photo) and not is_video_upload("photo.png", photo)
+
+
+def test_the_detector_dashboard_takes_videos_beside_images(detector, pair, tmp_path):
+    from image_factory import encode
+
+    from fakescope.widgets import DetectorDashboard
+    from fakescope.widgets.result_card import ResultCard
+
+    dashboard = DetectorDashboard(detector.model_path)
+    photo = encode(scene((200, 200), [(real_head(), 10, 10, 0.8)]), "PNG")
+    outcomes = dashboard.analyse([("pair.mp4", pair.read_bytes()), ("photo.png", photo)])
+    assert [type(o).__name__ for o in outcomes] == ["VideoPrediction", "Prediction"]
+    assert [type(c) for c in dashboard.results.children] == [VideoCard, ResultCard]
+    assert "mp4" in dashboard.upload.accept
+    entry = next(e for e in dashboard.history.entries if e.name == "pair.mp4")
+    low, high = sorted(t.score for t in outcomes[0].tracks)
+    assert entry.verdict((low + high) / 2) == "FAKE" and entry.verdict(min(0.999, high + 0.01)) == "REAL"

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -139,6 +139,22 @@ class VideoPrediction:
     frames_decoded: int
     sampling: str
     frames: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
+
+    def with_threshold(self, threshold: float) -> VideoPrediction:
+        """The same clip judged at another threshold (tracks relabelled, checks rerun; no model run)."""
+        from fakescope.runtime.results import check_threshold
+        from fakescope.video.verdict import clip_verdict
+
+        check_threshold(threshold)
+        tracks = tuple(replace(t, threshold=float(threshold)) for t in self.tracks)
+        verdict, reasons = clip_verdict(tracks, float(threshold), len(self.timeline))
+        return replace(self, tracks=tracks, threshold=float(threshold), verdict=verdict, reasons=reasons)
+
+    def without_pictures(self) -> VideoPrediction:
+        """The same verdict, tracks and timeline without any picture (for histories that keep many)."""
+        blank = np.zeros((1, 1, 3), np.uint8)
+        tracks = tuple(replace(t, thumbnail=blank) for t in self.tracks)
+        return replace(self, tracks=tracks, most_fake=None, frames=())
 
     @property
     def label(self) -> str:

@@ -29,6 +29,8 @@ from fakescope.widgets.samples import SamplePicker
 from fakescope.widgets.theme import APP_CLASS, style_sheet, styled
 from fakescope.widgets.threshold import ThresholdSlider
 from fakescope.widgets.uploads import ACCEPT, uploaded_files
+from fakescope.widgets.video_card import VideoCard
+from fakescope.widgets.video_upload import VIDEO_ACCEPT, VideoPrediction, analyse_video, is_video_upload
 
 TITLE = "fakescope · deepfake image detector"
 SUBTITLE = (
@@ -69,7 +71,7 @@ class DetectorDashboard(ipw.VBox):
             layout=ipw.Layout(width="100%"),
         )
         self.upload = ipw.FileUpload(
-            accept=ACCEPT,
+            accept=f"{ACCEPT},{VIDEO_ACCEPT}",
             multiple=True,
             description="Upload images",
             tooltip="Choose one or more image files to analyse",
@@ -152,7 +154,7 @@ class DetectorDashboard(ipw.VBox):
                     ),
                     ipw.HTML(
                         '<div class="fs-muted">PNG, JPEG, BMP, TIFF, WebP or GIF; up to 10 MB and at least '
-                        "32 px a side; several files at once.</div>"
+                        "32 px a side; several files at once. Videos (MP4, MOV, MKV, WebM, AVI) too.</div>"
                     ),
                     self.upload_refused,
                 ]
@@ -206,6 +208,8 @@ class DetectorDashboard(ipw.VBox):
                     ipw.dlink((self.opacity, "value"), (card, "alpha")),
                 ]
                 cards.append(card)
+            elif isinstance(outcome, VideoPrediction):
+                cards.append(VideoCard(outcome))
         self.results.children = cards
         rejected = [o for o, _ in outcomes if isinstance(o, Rejected)]
         lines = [message_html(f"Rejected {r.message}", "error") for r in rejected]
@@ -231,7 +235,10 @@ def _analyse_one(
     """(Prediction, picture) for an image, or (Rejected, None) with the one-line reason.
 
     The file is decoded once, as the detector decodes it, and the card's picture is drawn from those pixels.
+    A video (told by its content) gets its `VideoPrediction` instead, within the video upload limit.
     """
+    if is_video_upload(name, content):
+        return analyse_video(detector, name, content, upload_limits().max_file_bytes), None
     try:
         decoded = detector.decode(content, name=name)
         prediction = detector.predict(decoded, name=name)
