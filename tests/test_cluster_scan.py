@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -57,9 +58,9 @@ def photos(tmp_path_factory):
     return root
 
 
-def fakescope(*args, timeout=240, **kwargs):
+def fakescope(*args, timeout=240, env=ENV):
     return subprocess.run(
-        [*FAKESCOPE, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=ENV, **kwargs
+        [*FAKESCOPE, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env
     )
 
 
@@ -189,6 +190,18 @@ def test_a_second_scan_into_the_same_report_folder_is_refused(photos, tiny_model
         holder.kill()
         holder.wait(timeout=30)
     assert list(report.iterdir()) == []
+
+
+def test_an_unreachable_scheduler_is_one_line(photos, tiny_model_path, tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = fakescope("scan", photos, "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}",
+                    "--model", tiny_model_path, "--out", tmp_path / "r",
+                    env={**ENV, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})  # fmt: skip
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith(f"Error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: ")
 
 
 _HOLD_FOLDER = """

@@ -136,7 +136,8 @@ scan_folder(Detector(sys.argv[1]), sys.argv[2], sys.argv[3], batch_size=2, progr
 """
 
 
-def test_a_folder_that_cannot_be_listed_gets_an_error_row_and_exit_2(tiny_model_path):
+@pytest.mark.parametrize("engine", ["thread", "dask"])
+def test_a_folder_that_cannot_be_listed_gets_an_error_row_and_exit_2(tiny_model_path, engine):
     """Root reads a mode-000 folder, so as root the scan runs as `nobody` (util-linux `setpriv`)."""
     as_nobody = []
     if os.geteuid() == 0:
@@ -154,20 +155,35 @@ def test_a_folder_that_cannot_be_listed_gets_an_error_row_and_exit_2(tiny_model_
         for path in (photos, model):
             path.chmod(0o755)
         (photos / "locked").chmod(0)
-        report = base / "r.csv"
+        report = base / ("r.csv" if engine == "thread" else "report")
         env = {**os.environ, "HOME": str(base), "PYTHONPATH": str(Path(__file__).parents[1])}
         command = [*FAKESCOPE, "scan", str(photos), "-r", "--model", str(model), "--out", str(report)]
+        if engine == "dask":  # the client lists: its workers run as threads of the same `nobody` process
+            command = [sys.executable, "-c", _DASK_SCAN, str(model), str(photos), str(report)]
         out = subprocess.run(
-            [*as_nobody, *command], capture_output=True, text=True, timeout=120, env=env, cwd=base
+            [*as_nobody, *command], capture_output=True, text=True, timeout=180, env=env, cwd=base
         )
         assert out.returncode == 2, out.stderr
-        rows = {r["path"]: r for r in csv.DictReader(report.open(newline=""))}
+        if engine == "dask":
+            from fakescope.cluster import write_csv
+
+            write_csv(report, base / "r.csv")
+        rows = {r["path"]: r for r in csv.DictReader((base / "r.csv").open(newline=""))}
         assert set(rows) == {str(photos / "a.png"), str(photos / "locked")}
         assert rows[str(photos / "locked")]["error"] == "locked: cannot list the folder (Permission denied)"
-        assert "1 folder(s) could not be listed" in out.stderr
+        assert "1 folder(s) could not be listed" in out.stderr or engine == "dask"
     finally:
         (photos / "locked").chmod(0o755)
         shutil.rmtree(base)
+
+
+_DASK_SCAN = """
+import sys
+from fakescope.cluster import scan_dask
+
+summary = scan_dask(sys.argv[1], sys.argv[2], sys.argv[3], recursive=True, workers=1, processes=False)
+sys.exit(2 if summary.unreadable_folders == 1 else 1)
+"""
 
 
 def test_report_cells_that_would_be_formulas_are_defused(tiny_model_path, tmp_path):

@@ -51,9 +51,12 @@ def eda(
         measure = None
         if engine == "dask":
             with require_extra("cluster"):
-                from fakescope.cluster.client import dask_client
+                from fakescope.cluster.client import ClusterError, dask_client
                 from fakescope.cluster.eda import dask_measure
-            measure = dask_measure(stack.enter_context(dask_client(scheduler, workers or 2)))
+            try:
+                measure = dask_measure(stack.enter_context(dask_client(scheduler, workers or 2)))
+            except ClusterError as err:
+                raise click.ClickException(str(err)) from None
         bar = stack.enter_context(tqdm(unit="img", desc="measuring", dynamic_ncols=True))
         cached: list[int] = []
 

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from fakescope.cli.common import c2pa_checker, c2pa_trust_option, load_detector, model_option
 from fakescope.extras import require_extra
-from fakescope.runtime.errors import ReportError
+from fakescope.runtime.errors import FakescopeError, ReportError
 from fakescope.runtime.scan import REPORT_SUFFIXES, scan_folder
 from fakescope.video.scan import VideoJudge
 
@@ -110,14 +110,12 @@ def scan(
 def _scan_dask(source: str, model: str | None, out: str | None, **options) -> None:
     with require_extra("cluster"):
         from fakescope.cluster import scan_dask
-    from fakescope.runtime.errors import ModelError
-
     if not out:
         raise click.BadParameter("give the report folder for --engine dask", param_hint="--out")
     bar = tqdm(unit="img", desc="scan", disable=None, dynamic_ncols=True)
     try:
         summary = scan_dask(model, source, out, progress=bar.update, **options)
-    except (ReportError, ModelError, NotADirectoryError, ValueError) as err:
+    except (FakescopeError, NotADirectoryError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     except OSError as err:
         raise click.ClickException(f"cannot write the report {out}: {err.strerror or err}") from None

@@ -51,7 +51,7 @@ class Source:
         """Parse a folder path or URL.
 
         Raises:
-            NotADirectoryError: a local source that is not a folder.
+            NotADirectoryError: the source is not a folder (in an object store: a prefix holding no key).
             ValueError: a URL whose fsspec back-end is not installed.
         """
         text = os.fspath(source)
@@ -65,9 +65,14 @@ class Source:
             if not Path(root).is_dir():
                 raise NotADirectoryError(f"{root} is not a folder")
             return cls(root, "file", root, {})
-        return cls(
-            fs.unstrip_protocol(root).rstrip("/"), protocol, root.rstrip("/"), dict(storage_options or {})
-        )
+        url = fs.unstrip_protocol(root).rstrip("/")
+        try:
+            found = fs.isdir(root)
+        except OSError as err:
+            raise NotADirectoryError(f"cannot list {url}: {err}") from None
+        if not found:
+            raise NotADirectoryError(f"{url} is not a folder")
+        return cls(url, protocol, root.rstrip("/"), dict(storage_options or {}))
 
     @property
     def local(self) -> bool:
