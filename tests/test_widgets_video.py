@@ -96,3 +96,8 @@ def test_the_detector_dashboard_takes_videos_beside_images(detector, pair, tmp_p
     entry = next(e for e in dashboard.history.entries if e.name == "pair.mp4")
     low, high = sorted(t.score for t in outcomes[0].tracks)
     assert entry.verdict((low + high) / 2) == "FAKE" and entry.verdict(min(0.999, high + 0.01)) == "REAL"
+    card = dashboard.results.children[0]
+    dashboard.threshold.value = min(0.999, round(high + 0.01, 3))  # the card follows the slider
+    assert card.result.verdict == "REAL" and ">REAL<" in card.heading.value
+    dashboard.threshold.value = round((low + high) / 2, 3)
+    assert card.result.verdict == "FAKE"

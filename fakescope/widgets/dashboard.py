@@ -209,7 +209,9 @@ class DetectorDashboard(ipw.VBox):
                 ]
                 cards.append(card)
             elif isinstance(outcome, VideoPrediction):
-                cards.append(VideoCard(outcome))
+                card = VideoCard(outcome)
+                self._links.append(ipw.dlink((self.threshold, "value"), (card, "threshold")))
+                cards.append(card)
         self.results.children = cards
         rejected = [o for o, _ in outcomes if isinstance(o, Rejected)]
         lines = [message_html(f"Rejected {r.message}", "error") for r in rejected]

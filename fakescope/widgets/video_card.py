@@ -1,8 +1,9 @@
 """One analysed clip: the verdict (UNSURE with its reasons), the P(fake) timeline per track, a thumbnail per
 track, the most fake frame with its Grad-CAM, and a slider to scrub the sampled frames.
 
-The card renders a `VideoPrediction`; it computes nothing the video package does not already hold. Scrubbing
-needs the frames kept (`predict_video(..., keep_frames=True)`); without them the slider is hidden.
+The card renders a `VideoPrediction` at `threshold` (a dashboard links its slider there: tracks and verdict
+are relabelled without re-running the model); it computes nothing the video package does not already hold.
+Scrubbing needs the frames kept (`predict_video(..., keep_frames=True)`); without them the slider is hidden.
 
 Example:
     >>> card = VideoCard(predict_video(detector, "clip.mp4", keep_frames=True))
@@ -33,6 +34,7 @@ class VideoCard(ipw.VBox):
     """The verdict on one clip, with its timeline, tracks, most fake frame and a frame scrubber."""
 
     result = traitlets.Instance(VideoPrediction)
+    threshold = traitlets.Float(0.5)
 
     def __init__(self, result: VideoPrediction) -> None:
         super().__init__(layout=ipw.Layout(margin="0 0 10px 0"))
@@ -52,8 +54,19 @@ class VideoCard(ipw.VBox):
         )
         self.scrubber.observe(self._on_scrub, "value")
         self.result = result
+        self._judged = result
+        self.threshold = result.threshold
+        self.observe(self._on_threshold, "threshold")
         scrub = [self.scrubber, self.frame, self.frame_caption] if result.frames else []
         self.children = [self.heading, self.timeline, self.tracks, self.most_fake, *scrub]
+        self._on_scrub()
+
+    def _on_threshold(self, _change: dict | None = None) -> None:
+        if self.threshold == self.result.threshold or not 0.0 < self.threshold < 1.0:
+            return
+        self.result = self._judged.with_threshold(self.threshold)
+        self.heading.value = _heading_html(self.result)
+        self.tracks.children = [_track_box(track) for track in self.result.tracks]
         self._on_scrub()
 
     def _on_scrub(self, _change: dict | None = None) -> None:
