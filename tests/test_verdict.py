@@ -140,3 +140,21 @@ def test_the_repr_and_html_card_name_the_verdict_and_its_reasons(face_model):
     result = Detector(face_model).predict(non_face_pictures()["flat colour"])
     assert repr(result).startswith("Prediction(UNSURE: no face found, prob_fake=")
     assert "UNSURE: no face found" in result._repr_html_()
+
+
+def test_scan_takes_tta_and_refuses_alpha_without_conformal_calibration(face_model, tmp_path):
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    (folder / "noise.png").write_bytes(encode(non_face_pictures()["noise"], "PNG"))
+    command = [*fakescope_command(), "scan", str(folder), "--model", str(face_model)]
+    report = tmp_path / "r.jsonl"
+    done = subprocess.run(
+        [*command, "--tta", "--out", str(report)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    (row,) = [json.loads(line) for line in report.read_text().splitlines()]
+    expected = Detector(face_model, tta=True).predict(folder / "noise.png")
+    assert row["verdict"] == "UNSURE" and row["reasons"] == "; ".join(expected.reasons)
+    refused = subprocess.run([*command, "--alpha", "0.1"], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "conformal calibration" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

@@ -12,7 +12,14 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from fakescope.cli.common import c2pa_checker, c2pa_trust_option, load_detector, model_option
+from fakescope.cli.common import (
+    alpha_option,
+    c2pa_checker,
+    c2pa_trust_option,
+    load_detector,
+    model_option,
+    tta_option,
+)
 from fakescope.extras import require_extra
 from fakescope.runtime.errors import FakescopeError, ReportError
 from fakescope.runtime.scan import REPORT_SUFFIXES, scan_folder
@@ -51,9 +58,11 @@ from fakescope.video.scan import VideoJudge
 @click.option("--resume", is_flag=True, help="Keep the report and skip what it already holds.")
 @c2pa_trust_option
 @click.option("--frames", type=click.IntRange(min=1), default=32, show_default=True, help="Per video.")
+@alpha_option
+@tta_option
 def scan(
     source, model, out, recursive, engine, scheduler, batch_size, workers, partition_size, threads, resume,
-    c2pa_trust, frames,
+    c2pa_trust, frames, alpha, tta,
 ) -> None:  # fmt: skip
     """Scan a folder of images and videos (or, with --engine dask, the images of a folder or an fsspec URL)
     into a report, one row per file.
@@ -62,6 +71,8 @@ def scan(
     run or finish (an unusable model, a report that cannot be written or resumed, or that another scan is
     writing), 2 if some folder could not be listed (each has an error row saying why).
     """
+    if engine == "dask" and (alpha is not None or tta):
+        raise click.BadParameter("--alpha and --tta work with --engine thread for now", param_hint="--engine")
     if engine == "dask":
         c2pa_checker(c2pa_trust)  # refuses an unreadable PEM, or one without the provenance extra, right here
         anchors = Path(c2pa_trust).read_text(encoding="ascii") if c2pa_trust else None
@@ -76,7 +87,7 @@ def scan(
         raise click.BadParameter("must end in .csv or .jsonl", param_hint="--out")
     if not Path(source).is_dir():
         raise click.ClickException(f"{source} is not a folder (URLs need --engine dask)")
-    detector = load_detector(model, threads, c2pa=True, c2pa_trust=c2pa_trust)
+    detector = load_detector(model, threads, c2pa=True, c2pa_trust=c2pa_trust, alpha=alpha, tta=tta)
     bar = tqdm(unit="img", desc="scan", disable=None, dynamic_ncols=True)
     try:
         summary = scan_folder(
