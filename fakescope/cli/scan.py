@@ -47,7 +47,13 @@ from fakescope.video.scan import VideoJudge
     show_default=True,
     help="Decoding threads (thread engine) or local worker processes (dask engine without --scheduler).",
 )
-@click.option("--partition-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Dask.")
+@click.option(
+    "--partition-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Files per Dask task and Parquet part.",
+)
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
@@ -64,8 +70,8 @@ def scan(
     source, model, out, recursive, engine, scheduler, batch_size, workers, partition_size, threads, resume,
     c2pa_trust, frames, alpha, tta,
 ) -> None:  # fmt: skip
-    """Scan a folder of images and videos (or, with --engine dask, the images of a folder or an fsspec URL)
-    into a report, one row per file.
+    """Scan a folder of images and videos into a report, one row per file (with --engine dask: on a Dask
+    cluster, from a folder or an fsspec URL such as s3://bucket/photos, into a folder of Parquet parts).
 
     Exit 0 once every image file has its row (rejected files are rows with an error), 1 if the scan could not
     run or finish (an unusable model, a report that cannot be written or resumed, or that another scan is
