@@ -90,6 +90,7 @@ def test_plain_gets_start_no_kernel_and_lock_nobody_out(server, request):
     for _ in range(6):  # three times --max-kernels
         status, body = _get(server, "/", f"127.0.0.1:{server.port}")
         assert status == 200 and 'id="fs-door"' in body and "kernelId" not in body
+    assert _get(server, "/notes.txt", f"127.0.0.1:{server.port}")[0] == 302  # Voila's file redirect
     assert server.children() == []  # not one kernel process was started
     kernel_id = request.getfixturevalue("kernel_id")  # a page that asks over its websocket gets one
     assert kernel_alive(server, kernel_id)

@@ -91,6 +91,9 @@ class DoorVoilaHandler(TornadoVoilaHandler):
         super().initialize(**kwargs)
 
     async def get(self, path: str | None = None) -> None:
+        if path:  # another file than the notebook: Voila redirects it to its file handler, no kernel
+            await super().get(path)
+            return
         if not self.kernel_manager.redeem(self.get_cookie(self.ticket_cookie)):
             self._door()
             return
