@@ -202,3 +202,21 @@ def test_a_new_visit_gets_a_fresh_ready_dashboard(browser, server):
 
 def test_nothing_is_fetched_from_another_machine(browser):
     assert browser.blocked == []  # every request of this module's page went to 127.0.0.1
+
+
+def test_a_video_upload_shows_its_clip_card_with_timeline_and_scrubber(browser, reference, tmp_path):
+    from video_factory import scene, write_video
+
+    clip = write_video(tmp_path / "clip.mp4", [scene((160, 120), [], noise_seed=i) for i in range(6)])
+    upload(browser, [clip])
+    page = browser.page
+    shown = card(browser, "clip.mp4")
+    shown.wait_for(timeout=60_000)
+    expected = reference.threshold
+    text = shown.inner_text()
+    assert f"threshold {expected:.3f}" in text and "frames sampled" in text
+    plot = shown.locator(".js-plotly-plot").first
+    plot.wait_for(timeout=30_000)  # the P(fake) timeline, drawn offline, visible
+    assert plot.evaluate("el => el.offsetHeight") > 100
+    assert shown.locator(".widget-slider").count() == 1  # the scrubber over the sampled frames
+    assert page.locator(".fs-error").count() == 0 or "clip.mp4" not in page.locator(".fs-error").inner_text()

@@ -40,10 +40,10 @@ class VideoCard(ipw.VBox):
         super().__init__(layout=ipw.Layout(margin="0 0 10px 0"))
         styled(self, "fs-panel", "fs-result")
         self.heading = ipw.HTML(_heading_html(result))
-        self.timeline = figure_output(timeline_figure(result), width="100%")
+        self.timeline = figure_output(timeline_figure(result))
         self.tracks = ipw.HBox([_track_box(track) for track in result.tracks])
-        self.most_fake = ipw.VBox(_most_fake(result))
-        self.frame = ipw.Image(format="png")
+        self.most_fake = ipw.VBox(_most_fake(result), layout=ipw.Layout(margin="0 12px 0 0"))
+        self.frame = ipw.Image(format="png", layout=ipw.Layout(width=f"{FRAME_SIDE}px"))
         self.frame_caption = ipw.HTML()
         self.scrubber = ipw.IntSlider(
             min=0,
@@ -58,7 +58,8 @@ class VideoCard(ipw.VBox):
         self.threshold = result.threshold
         self.observe(self._on_threshold, "threshold")
         scrub = [self.scrubber, self.frame, self.frame_caption] if result.frames else []
-        self.children = [self.heading, self.timeline, self.tracks, self.most_fake, *scrub]
+        pictures = ipw.HBox([self.most_fake, self.tracks], layout=ipw.Layout(flex_flow="row wrap"))
+        self.children = [self.heading, self.timeline, pictures, *scrub]
         self._on_scrub()
 
     def _on_threshold(self, _change: dict | None = None) -> None:
@@ -99,7 +100,8 @@ def _heading_html(result: VideoPrediction) -> str:
 
 
 def _track_box(track) -> ipw.VBox:
-    picture = ipw.Image(value=png_bytes(fit(np.asarray(track.thumbnail), THUMB_SIDE)), format="png")
+    shown = fit(np.asarray(track.thumbnail), THUMB_SIDE)
+    picture = ipw.Image(value=png_bytes(shown), format="png", layout=_size(shown))
     caption = ipw.HTML(
         f'<div style="color:{CLASS_COLORS[track.label]}"><b>track {track.id}</b> {track.label}</div>'
         f'<div class="fs-muted">{track.score:.3f} · {len(track.times)} frames</div>'
@@ -111,7 +113,8 @@ def _most_fake(result: VideoPrediction) -> list[ipw.Widget]:
     most = result.most_fake
     if most is None:
         return []
-    picture = ipw.Image(value=png_bytes(fit(most.overlay(), FRAME_SIDE)), format="png")
+    shown = fit(most.overlay(), FRAME_SIDE)
+    picture = ipw.Image(value=png_bytes(shown), format="png", layout=_size(shown))
     caption = ipw.HTML(
         f'<div class="fs-muted">most fake frame: {most.time:.2f} s, track {most.track}, '
         f"P(fake) {most.face.prob_fake:.3f} (Grad-CAM)</div>"
@@ -131,3 +134,8 @@ def _boxed(result: VideoPrediction, index: int) -> np.ndarray:
             if seen == time:
                 draw.rectangle([v * scale for v in box], outline=CLASS_COLORS[track.label], width=2)
     return fit(np.asarray(image), FRAME_SIDE)
+
+
+def _size(pixels: np.ndarray) -> ipw.Layout:
+    """Show a picture at its own size (an `Image` widget otherwise stretches to its container)."""
+    return ipw.Layout(width=f"{pixels.shape[1]}px", height=f"{pixels.shape[0]}px")
