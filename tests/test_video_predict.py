@@ -168,3 +168,14 @@ def test_an_error_while_judging_stops_the_reader_before_the_file_closes(face_mod
     with pytest.raises(RuntimeError, match="exploded"):
         predict_video(Failing(face_model), clips["pan"], frames=12)
     assert not [t for t in threading.enumerate() if t.name == "fakescope-video-decode"]
+
+
+def test_keyframes_only_triage_judges_keyframes_alone(face_model, tmp_path):
+    frames = [scene((320, 240), [(real_head(), 10 + 4 * i, 30, 0.6)]) for i in range(24)]
+    path = write_video(tmp_path / "gop.mp4", frames, fps=12, gop=6)
+    with av.open(str(path)) as container:
+        keys = {round(float(f.time), 3) for f in container.decode(video=0) if f.key_frame}
+    result = predict_video(Detector(face_model), path, frames=8, keyframes_only=True)
+    assert result.sampling.startswith("keyframes")
+    assert {round(p.time, 3) for p in result.timeline} <= keys and len(result.timeline) == len(keys)
+    assert result.frames_decoded == len(keys)
