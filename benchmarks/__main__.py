@@ -114,6 +114,12 @@ def main() -> None:
         results["front_end"] = bench_front_end.run(demo)
     else:
         print(f"skipping the face front-end AUC: {demo} is missing (build it with `make model`)", flush=True)
+    print("video ...", flush=True)
+    from benchmarks import video
+
+    results["video"] = video.run(
+        video.CACHE, repeats=1 if args.quick else 3, long_minutes=1 if args.quick else 10
+    )
     if DASHBOARD_TIMINGS.exists():
         results["dashboard"] = json.loads(DASHBOARD_TIMINGS.read_text())
     results["load_after"] = os.getloadavg()[0]

@@ -156,6 +156,11 @@ def _other(results: dict) -> list[str]:
             without = front_end[f"{name} / centre crop"]["roc_auc"]
             out.append(f"| {name} | {with_faces:.3f} | {without:.3f} |")
         out.append("")
+    if results.get("video"):
+        from benchmarks import video
+
+        out += ["**Video**, bundled model with its face front-end (`benchmarks/video.py`):", ""]
+        out += [*video.render(results["video"]), ""]
     dashboard = results.get("dashboard")
     if dashboard:
         out += [

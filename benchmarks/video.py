@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(tempfile.gettempdir()) / "fakescope-video-bench"
 FPS = 30
 GOP = 60
 
@@ -120,45 +121,60 @@ def peak_rss(path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def run(cache: Path, repeats: int = 3, long_minutes: float = 10.0) -> dict:
+    """Every video figure, as a JSON-ready dict (what `python -m benchmarks` puts beside the others)."""
+    from fakescope.runtime import Detector
+
+    cache.mkdir(parents=True, exist_ok=True)
+    detector = Detector()
+    clips = {
+        "1080p": make_clip(cache / "face-1080p-10s.mp4", (1920, 1080), 10),
+        "720p": make_clip(cache / "face-720p-10s.mp4", (1280, 720), 10),
+    }
+    long_clip = make_clip(cache / f"face-360p-{long_minutes:g}min.mp4", (640, 360), long_minutes * 60)
+    short_clip = make_clip(cache / "face-360p-10s.mp4", (640, 360), 10)
+    results: dict = {"clips": {}, "long_minutes": long_minutes}
+    for name, path in clips.items():
+        total, facts = time_to_verdict(detector, path, repeats)
+        results["clips"][name] = {"verdict_s": total, "decode_s": decode_only(path, repeats), **facts}
+    results["watch"] = watch_throughput(detector, clips["720p"])
+    results["rss"] = {"long": peak_rss(long_clip), "short": peak_rss(short_clip)}
+    return results
+
+
+def render(results: dict) -> list[str]:
+    """Markdown lines for the figures of `run`."""
+    lines = [
+        "| clip (10 s, H.264, 30 fps, GOP 2 s) | time to verdict, 32 frames (s) | decode only (s) "
+        "| decode share | plan |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, clip in results["clips"].items():
+        share = clip["decode_s"] / clip["verdict_s"]
+        plan = f"{clip['sampling']}, {clip['decoded']} frames decoded"
+        lines.append(f"| {name} | {clip['verdict_s']:.2f} | {clip['decode_s']:.2f} | {share:.0%} | {plan} |")
+    live, rss = results["watch"], results["rss"]
+    lines += [
+        "",
+        f"`watch` on the 720p file, unpaced: {live['fps']:.1f} frames/s analysed "
+        f"({live['analysed']} analysed, {live['dropped']} stale frames dropped in {live['seconds']:.1f} s). "
+        "Peak RSS: "
+        f"{rss['long']['peak_mb']:.0f} MB for a {results['long_minutes']:g}-minute 360p clip "
+        f"({rss['long']['frames_decoded']} frames decoded), {rss['short']['peak_mb']:.0f} MB for a 10 s one.",
+    ]
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "fakescope-video-bench")
+    parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--long-minutes", type=float, default=10.0)
     parser.add_argument("--quick", action="store_true", help="One repeat, a 1-minute long clip.")
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.long_minutes = 1, 1.0
-    args.cache.mkdir(parents=True, exist_ok=True)
-    from fakescope.runtime import Detector
-
-    detector = Detector()
-    clips = {
-        "1080p": make_clip(args.cache / "face-1080p-10s.mp4", (1920, 1080), 10),
-        "720p": make_clip(args.cache / "face-720p-10s.mp4", (1280, 720), 10),
-    }
-    long_clip = make_clip(
-        args.cache / f"face-360p-{args.long_minutes:g}min.mp4", (640, 360), args.long_minutes * 60
-    )
-    short_clip = make_clip(args.cache / "face-360p-10s.mp4", (640, 360), 10)
-    print("| clip (10 s, H.264) | time to verdict, 32 frames (s) | decode only (s) | decode share | plan |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, path in clips.items():
-        total, facts = time_to_verdict(detector, path, args.repeats)
-        decode = decode_only(path, args.repeats)
-        plan = f"{facts['sampling']}, {facts['decoded']} frames decoded"
-        print(f"| {name} | {total:.2f} | {decode:.2f} | {decode / total:.0%} | {plan} |")
-    live = watch_throughput(detector, clips["720p"])
-    print(
-        f"\nwatch on the 720p file, unpaced: {live['fps']:.1f} frames/s analysed "
-        f"({live['analysed']} analysed, {live['dropped']} stale frames dropped in {live['seconds']:.1f} s)"
-    )
-    for label, path in ((f"{args.long_minutes:g} min 360p", long_clip), ("10 s 360p", short_clip)):
-        rss = peak_rss(path)
-        print(
-            f"peak RSS, {label}: {rss['peak_mb']:.0f} MB ({rss['peak_mb'] - rss['base_mb']:.0f} MB over the "
-            f"loaded detector; {rss['frames_decoded']} frames decoded)"
-        )
+    print("\n".join(render(run(args.cache, args.repeats, args.long_minutes))))
 
 
 if __name__ == "__main__":
