@@ -217,3 +217,35 @@ def test_frames_nothing_refers_to_are_skipped_yet_every_sample_is_the_right_fram
     expected = [actual.index(shown_at(actual, t)) for t in targets]
     assert [index_of(f.pixels) for f in frames] == [i % 15 for i in expected]
     assert stats.decoded < len(actual)  # some non-reference frames were never decoded
+
+
+def test_files_opened_for_a_path_are_closed_and_a_callers_file_is_left_open(tmp_path):
+    import os
+
+    path = write_video(tmp_path / "clip.mp4", numbered_frames(3))
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        with open_video(path):
+            pass
+        with pytest.raises(NotAVideoError):
+            open_video(b"x" * 64)
+    assert len(os.listdir("/proc/self/fd")) == before
+    with path.open("rb") as mine:
+        mine.seek(0)
+        with open_video(mine) as video:
+            assert video.info.width == 96
+        assert not mine.closed
+
+
+def test_a_fifo_named_like_a_video_is_refused_without_blocking(tmp_path, tiny_model_path):
+    import os
+
+    from fakescope.runtime import Detector
+    from fakescope.video import predict_files
+
+    fifo = tmp_path / "stream.mp4"
+    os.mkfifo(fifo)
+    (result,) = predict_files(Detector(tiny_model_path), [fifo])
+    assert "FIFO" in result.message and "\n" not in result.message
+    with pytest.raises(InvalidVideoError, match="stream.mp4: not a file"):
+        open_video(fifo)

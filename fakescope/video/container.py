@@ -108,6 +108,8 @@ class OpenVideo:
 
     def __init__(self, container, stream, info: VideoInfo, keyframes: np.ndarray, start: float) -> None:
         self.container, self.stream, self.info = container, stream, info
+        self.owned: BinaryIO | None = None
+        """The file object `open_video` opened for a path or bytes, closed with the container."""
         self.keyframes = keyframes
         """Keyframe times in seconds from the start, as the container's index lists them (may be empty)."""
         self.start = start
@@ -121,6 +123,8 @@ class OpenVideo:
 
     def close(self) -> None:
         self.container.close()
+        if self.owned is not None:
+            self.owned.close()
 
     def __repr__(self) -> str:
         i = self.info
@@ -143,27 +147,37 @@ def open_video(
     """
     av = require_av()
     handle, name, size = _open_handle(source, limits, name)
+    owned = handle if handle is not source else None  # a caller's own file object is left open
+    try:
+        return _opened(av, handle, name, size, limits, owned)
+    except BaseException:
+        if owned is not None:
+            owned.close()
+        raise
+
+
+def _opened(av, handle: BinaryIO, name: str | None, size: int, limits: VideoLimits, owned) -> OpenVideo:
+    here = handle.tell()
     head = handle.read(16)
-    handle.seek(0)
+    handle.seek(here)
     for magic, kind in _IMAGE_MAGIC:
         if head.startswith(magic):
-            handle.close()
             raise NotAVideoError(f"{_label(name)}: a {kind} image, not a video")
     try:
         container = av.open(handle, options={"format_whitelist": ",".join(VIDEO_FORMATS)})
     except av.error.ArgumentError:
-        handle.close()
         raise NotAVideoError(f"{_label(name)}: not a video format fakescope reads") from None
     except av.error.FFmpegError as err:
-        handle.close()
         if any(head[at : at + len(magic)] == magic for at, magic in _CONTAINER_MAGIC):
             raise CorruptVideoError(f"{_label(name)}: corrupt or truncated video ({_short(err)})") from None
         raise NotAVideoError(f"{_label(name)}: not a video file (MP4, MOV, MKV, WebM, AVI, ...)") from None
     try:
-        return _checked(container, name, size, limits)
+        video = _checked(container, name, size, limits)
     except BaseException:
         container.close()
         raise
+    video.owned = owned
+    return video
 
 
 def _checked(container, name: str | None, size: int | None, limits: VideoLimits) -> OpenVideo:
