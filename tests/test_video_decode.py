@@ -247,5 +247,5 @@ def test_a_fifo_named_like_a_video_is_refused_without_blocking(tmp_path, tiny_mo
     os.mkfifo(fifo)
     (result,) = predict_files(Detector(tiny_model_path), [fifo])
     assert "FIFO" in result.message and "\n" not in result.message
-    with pytest.raises(InvalidVideoError, match="stream.mp4: not a file"):
+    with pytest.raises(InvalidVideoError, match=r"stream\.mp4: not a file"):
         open_video(fifo)
