@@ -22,7 +22,7 @@ from dask_processes import DaskProcesses
 from image_factory import encode, fakescope_command, random_rgb
 from video_factory import real_head, scene, write_video
 
-from fakescope.cluster import read_report, scan_dask, summarize
+from fakescope.cluster import read_report, scan_dask, summarize, write_csv
 from fakescope.cluster.manifest import MANIFEST_NAME
 from fakescope.runtime import Detector
 from fakescope.runtime.errors import ReportError
@@ -170,6 +170,23 @@ def test_resuming_a_report_of_another_model_or_source_is_refused(photos, tiny_mo
     with pytest.raises(ReportError, match="not a fakescope report folder"):
         scan_dask(tiny_model_path, photos, other, processes=False, workers=1)
     assert [p.name for p in other.iterdir()] == ["keep.txt"]
+
+
+def test_judging_options_reach_the_workers_and_bind_the_report(photos, tiny_model_path, tmp_path):
+    judging = {"threshold": 0.89, "tta": True}
+    scan_dask(
+        tiny_model_path, photos, tmp_path / "r", processes=False, workers=1, partition_size=5, **judging
+    )
+    scan_folder(Detector(tiny_model_path, **judging), photos, tmp_path / "thread.csv")
+    scan_folder(Detector(tiny_model_path), photos, tmp_path / "plain.csv")
+    write_csv(tmp_path / "r", tmp_path / "dask.csv")
+    thread, dask = csv_rows(tmp_path / "thread.csv"), csv_rows(tmp_path / "dask.csv")
+    assert sorted(dask[1:]) == sorted(thread[1:])
+    labels = {row[0]: row[3] for row in thread[1:]}
+    plain = {row[0]: row[3] for row in csv_rows(tmp_path / "plain.csv")[1:]}
+    assert labels != plain  # the threshold flipped some labels, on the workers as in the thread engine
+    with pytest.raises(ReportError, match="another judging options"):
+        scan_dask(tiny_model_path, photos, tmp_path / "r", resume=True, processes=False, partition_size=5)
 
 
 def test_a_second_scan_into_the_same_report_folder_is_refused(photos, tiny_model_path, tmp_path):

@@ -77,13 +77,12 @@ def scan(
     run or finish (an unusable model, a report that cannot be written or resumed, or that another scan is
     writing), 2 if some folder could not be listed (each has an error row saying why).
     """
-    if engine == "dask" and (alpha is not None or tta):
-        raise click.BadParameter("--alpha and --tta work with --engine thread for now", param_hint="--engine")
     if engine == "dask":
         c2pa_checker(c2pa_trust)  # refuses an unreadable PEM, or one without the provenance extra, right here
         anchors = Path(c2pa_trust).read_text(encoding="ascii") if c2pa_trust else None
         options = {"scheduler": scheduler, "workers": workers, "recursive": recursive, "resume": resume}
         options |= {"partition_size": partition_size, "batch_size": batch_size, "frames": frames}
+        options |= {"alpha": alpha, "tta": tta}
         _scan_dask(source, model, out, c2pa=True, c2pa_trust=anchors, videos=True, **options)
         return
     if scheduler:

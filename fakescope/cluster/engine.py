@@ -75,6 +75,8 @@ def scan_dask(
     batch_size: int = 32,
     resume: bool = False,
     threshold: float | None = None,
+    alpha: float | None = None,
+    tta: bool = False,
     storage_options: dict | None = None,
     c2pa: bool = False,
     c2pa_trust: str | None = None,
@@ -96,6 +98,8 @@ def scan_dask(
         batch_size: images per model run on a worker. Defaults to 32.
         resume: keep the parts of an earlier run of the same scan. Defaults to False (start over).
         threshold: decision threshold overriding the card's. Defaults to the card's.
+        alpha: conformal error level overriding the card's (`Detector(alpha=...)`). Defaults to the card's.
+        tta: judge test-time augmented copies too (`Detector(tta=True)`). Defaults to False.
         storage_options: options for the source's fsspec back-end (credentials, endpoint, ...).
         c2pa: validate C2PA manifests on the workers when the provenance extra is installed (as
             `Detector(c2pa=...)`, which `fakescope scan` turns on). Defaults to False.
@@ -109,20 +113,19 @@ def scan_dask(
     Raises:
         ModelError: the model cannot be used (checked here before any worker starts).
         ReportError: the folder is being written by another scan, is not a report folder, or (with
-            `resume`) holds a report made by another model, source or partitioning.
+            `resume`) holds a report made by another model, source, partitioning or judging options.
     """
     if partition_size < 1 or batch_size < 1 or workers < 1:
         raise ValueError(
             "`partition_size`, `batch_size` and `workers` must be >= 1. "
             f"Received: {partition_size}, {batch_size}, {workers}"
         )
-    checked = Detector(model, threads=1, threshold=threshold)
-    plugin = DetectorPlugin.from_file(
-        checked.model_path, threshold=threshold, c2pa=c2pa, c2pa_trust=c2pa_trust
-    )
+    judging = {"threshold": threshold, "alpha": alpha, "tta": tta}
+    checked = Detector(model, threads=1, **judging)
+    plugin = DetectorPlugin.from_file(checked.model_path, judging=judging, c2pa=c2pa, c2pa_trust=c2pa_trust)
     src = Source.parse(source, storage_options)
     folder = Path(report_dir).absolute()
-    manifest = Manifest(plugin.sha256, src.url, recursive, partition_size)
+    manifest = Manifest(plugin.sha256, src.url, recursive, partition_size, judging={**judging, "c2pa": c2pa})
     with _locked(folder):
         finished = _prepare(folder, manifest, resume)
         with dask_client(scheduler, workers, processes) as client:

@@ -1,10 +1,11 @@
 """`_manifest.json`: what a Dask report folder was made from, so `--resume` never mixes two scans.
 
-It records the model's sha256, the source, how the files were partitioned and the columns; when the scan
-completes, also the parts that make up the report. It is written atomically (temporary name, then rename).
+It records the model's sha256, the options that change verdicts (threshold, alpha, TTA, C2PA), the source,
+how the files were partitioned and the columns; when the scan completes, also the parts that make up the
+report. It is written atomically (temporary name, then rename).
 
 Example:
-    >>> manifest = Manifest.new(model_sha256="ab12...", source="s3://bucket/photos", recursive=True)
+    >>> manifest = Manifest("ab12...", "s3://bucket/photos", recursive=True, partition_size=1000)
     >>> manifest.check_resumable(Manifest.read(folder), folder)   # ReportError if made differently
 """
 
@@ -30,6 +31,7 @@ class Manifest:
     source: str
     recursive: bool
     partition_size: int
+    judging: dict = field(default_factory=dict)
     columns: tuple[str, ...] = tuple(SCHEMA.names)
     column_types: tuple[str, ...] = tuple(str(t) for t in SCHEMA.types)
     format: str = FORMAT
@@ -51,6 +53,7 @@ class Manifest:
             ("source", self.source, found.source),
             ("recursive flag", self.recursive, found.recursive),
             ("partition size", self.partition_size, found.partition_size),
+            ("judging options", self.judging, found.judging),
             ("columns", self.columns, found.columns),
             ("format", self.format, found.format),
         ):

@@ -27,7 +27,11 @@ PLUGIN_NAME = "fakescope-detector"
 
 
 class DetectorPlugin(WorkerPlugin):
-    """Builds the worker's `Detector` from `model_bytes` (refused unless their sha256 is `sha256`)."""
+    """Builds the worker's `Detector` from `model_bytes` (refused unless their sha256 is `sha256`).
+
+    `judging` holds the Detector's options that change verdicts (threshold, alpha, tta), as given to the
+    client's own Detector.
+    """
 
     name = PLUGIN_NAME
 
@@ -35,19 +39,19 @@ class DetectorPlugin(WorkerPlugin):
         self,
         model_bytes: bytes,
         sha256: str,
-        threshold: float | None = None,
+        judging: dict | None = None,
         c2pa: bool = False,
         c2pa_trust: str | None = None,
     ) -> None:
         self.model_bytes = model_bytes
         self.sha256 = sha256
-        self.threshold = threshold
+        self.judging = dict(judging or {})
         self.c2pa, self.c2pa_trust = c2pa, c2pa_trust
         self.detector: Detector | None = None
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, **options) -> DetectorPlugin:
-        """The plugin for the model file at `path` (`options`: threshold, c2pa, c2pa_trust)."""
+        """The plugin for the model file at `path` (`options`: judging, c2pa, c2pa_trust)."""
         data = read_model_bytes(path)  # regular files only, never past the model size limit
         return cls(data, hashlib.sha256(data).hexdigest(), **options)
 
@@ -71,7 +75,7 @@ class DetectorPlugin(WorkerPlugin):
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(self.model_bytes)
         os.replace(temporary, path)
-        self.detector = Detector(path, threads=1, threshold=self.threshold, c2pa=self._checker())
+        self.detector = Detector(path, threads=1, c2pa=self._checker(), **self.judging)
         self.model_bytes = b""  # the session holds the model now
 
 
