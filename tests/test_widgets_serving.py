@@ -151,3 +151,21 @@ def test_voila_is_served_with_the_fakescope_template_and_the_kernel_policy(tmp_p
     )  # culled within 120 s of the last close
     env = dashboard_env(data=[tmp_path / "a", tmp_path / "b"])
     assert env[DATA_ENV].split(os.pathsep) == [str(tmp_path / "a"), str(tmp_path / "b")]
+
+
+def test_tickets_are_single_use_short_lived_and_capped_with_a_retry_time():
+    import time
+
+    from fakescope.widgets.kernels import DashboardBusy, LimitedKernelManager
+
+    manager = LimitedKernelManager(max_kernels=3, reserved=1, ticket_seconds=0.3)  # 2 places for pages
+    first, second = manager.issue_ticket(), manager.issue_ticket()
+    with pytest.raises(DashboardBusy) as busy:
+        manager.issue_ticket()
+    assert busy.value.status_code == 503 and busy.value.retry_s == 1  # the first ticket expires first
+    assert busy.value.reason == "Dashboard busy: all 2 places are taken; try again in 1 s"
+    assert manager.redeem(first) and not manager.redeem(first)  # single use
+    assert not manager.redeem(None) and not manager.redeem("forged")
+    time.sleep(0.4)
+    assert not manager.redeem(second)  # expired
+    assert manager.issue_ticket()
