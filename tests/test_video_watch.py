@@ -37,10 +37,11 @@ def short_clip(tmp_path_factory):
 
 
 def test_watch_stops_at_max_seconds(face_model, clip):
+    detector = Detector(face_model)
     started = time.monotonic()
-    updates = list(watch(Detector(face_model), str(clip), max_seconds=0.8))
-    assert time.monotonic() - started < 2.0  # the 3 s source was not played to its end
-    assert updates and updates[-1].elapsed <= 1.0
+    updates = list(watch(detector, str(clip), max_seconds=0.8))
+    assert time.monotonic() - started < 2.5  # the 3 s source (paced in real time) was not played to its end
+    assert updates and updates[-1].elapsed <= 0.8 + 0.5  # the last analysis may finish past the limit
     assert updates[-1].verdict in ("REAL", "FAKE") and len(updates[-1].tracks) == 1
     assert updates[-1].tracks[0].frames == min(len(updates), 16)
 
