@@ -14,6 +14,7 @@ from onnx_fixtures import CHANNELS, reference_outputs, tiny_card, tiny_model, ti
 
 from fakescope.export.card_io import seal_model
 from fakescope.runtime import Detector, ModelCard, load_image
+from fakescope.runtime.card_trust import trust_lines
 from fakescope.runtime.degrade import DEGRADATIONS, TTA_COPIES
 from fakescope.runtime.errors import ModelCardError
 from fakescope.runtime.preprocess import model_view, model_view_to_tensor
@@ -152,6 +153,55 @@ def test_cards_round_trip_the_trust_fields_and_refuse_bad_ones():
     ):
         with pytest.raises(ModelCardError):
             replace(card, **bad)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"intervals": {"metrics": {"roc_auc": "high"}}}, "intervals metrics 'roc_auc' must be"),
+        ({"intervals": {"metrics": {"roc_auc": [0.9, "a", None]}}}, "intervals metrics 'roc_auc' must be"),
+        ({"intervals": {"metrics": [1, 2]}}, "intervals metrics must be a table"),
+        ({"intervals": {"level": 95}}, "intervals level must be a number in"),
+        ({"calibration": {"test_ece": "x", "test_ece_before": 0.1}}, "calibration test_ece must be"),
+        ({"calibration": {"test_ece": 0.1}}, "needs test_ece and test_ece_before together"),
+        ({"calibration": {"selective": [1]}}, "selective needs coverage and accuracy"),
+        ({"calibration": {"selective": {"coverage": "all", "accuracy": 1}}}, "selective must be a number"),
+        ({"calibration": {"n_real": -1}}, "n_real must be a whole number"),
+        ({"calibration": {"curve": {"a": {"b": {"c": {"d": 1}}}}}}, "nested over 4 deep"),
+        ({"calibration": {"curve": list(range(2001))}}, "2001 entries, over 2000"),
+        ({"calibration": {"note": "x\u001b[2J"}}, "holds control characters"),
+        ({"robustness": {"jpeg75": 0.9}}, "robustness 'jpeg75' must be a table"),
+        ({"robustness": {"jpeg75": {"roc_auc": "x"}}}, "robustness 'jpeg75' must be a number"),
+        ({"ood": {"threshold": 1.0, "quantile": "x"}}, "ood.quantile must be a number"),
+        ({"ood": {"threshold": 1.0, "n": 2.5}}, "ood.n must be a whole number"),
+        ({"warnings": ["w" * 401]}, "warning is 401 characters long"),
+        ({"warnings": ["w"] * 21}, "21 warnings, over 20"),
+    ],
+)
+def test_report_fields_that_info_and_the_dashboard_print_are_checked_in_the_card(bad, message):
+    # A forger can reseal any card: what `fakescope info` and the model panel format must be refused at load
+    # as one ModelCardError, not crash them with a traceback.
+    card = conformal_card([0.1, 0.2], [0.3])
+    with pytest.raises(ModelCardError, match=message):
+        replace(card, **{key: tuple(v) if key == "warnings" else v for key, v in bad.items()})
+
+
+def test_info_prints_every_well_formed_report_field():
+    card = replace(
+        conformal_card([0.1, 0.2], [0.3]),
+        ood={"threshold": 12.5, "quantile": 0.99, "n": 40, "features": 8, "fit": "class means"},
+        intervals={"level": 0.95, "n_real": 15, "n_fake": 75, "metrics": {"roc_auc": [0.98, 0.95, 1.0]}},
+        calibration={
+            "test_ece": 0.05,
+            "test_ece_before": 0.1,
+            "selective": {"coverage": 0.9, "accuracy": None},
+        },
+        robustness={"jpeg75": {"roc_auc": None, "n": 0}, "half": {"roc_auc": 0.9, "flipped": 0.1, "n": 90}},
+    )
+    lines = trust_lines(card)
+    assert lines["intervals"] == "ROC AUC 0.980 [0.950, 1.000] (95%), 15 real / 75 fake"
+    assert lines["answered"] == "90.0% of the test split; accuracy on the answered -"
+    assert "test ECE 0.100 -> 0.050" in lines["calibration"] and "0.99 quantile of 40" in lines["OOD"]
 
 
 def test_with_checks_changes_alpha_and_tta_on_the_same_session(tmp_path):

@@ -7,8 +7,9 @@ Layouts (every field may be empty for a model exported without calibration):
   nonconformity scores (1 - P(true class)) on the calibration split, in [0, 1].
 - `ood`: {"threshold": limit on `ood_score`, "quantile": of held-out in-distribution scores it was set at,
   "n": images it was set on, "features": pooled feature count, "fit": what the Gaussian was fitted on}.
-- `calibration`, `intervals`, `robustness`: reports (numbers and short texts) for people; not read by the
-  runtime.
+- `calibration`, `intervals`, `robustness`: reports for people, not read by the Detector; `fakescope info`
+  and the dashboard print them, so each is a bounded table of finite numbers, None and short texts, and the
+  entries those read have their expected shape (`REPORT_CHECKS`).
 
 Example:
     >>> check_trust_fields(card)       # raises ModelCardError naming the first bad field
@@ -41,8 +42,11 @@ def check_trust_fields(card: ModelCard) -> None:
         raise ModelCardError(f"model card temperature must be a number > 0; got {card.temperature!r}")
     _check_conformal(card.conformal)
     _check_ood(card.ood)
-    if not all(isinstance(w, str) for w in card.warnings):
-        raise ModelCardError("model card warnings must be strings")
+    _check_warnings(card.warnings)
+    for name, check in REPORT_CHECKS.items():
+        problem = _table(getattr(card, name)) or check(getattr(card, name))
+        if problem:
+            raise ModelCardError(f"model card {name} {problem}")
 
 
 def _check_conformal(conformal: dict[str, Any]) -> None:
@@ -70,6 +74,121 @@ def _check_ood(ood: dict[str, Any]) -> None:
         raise ModelCardError(f"model card ood has unknown keys: {', '.join(unknown)}")
     if not _number(ood.get("threshold")) or ood["threshold"] < 0:
         raise ModelCardError(f"model card ood.threshold must be a number >= 0; got {ood.get('threshold')!r}")
+    problem = (
+        _optional(ood, "quantile", _rate)
+        or _optional(ood, "n", _count)
+        or _optional(ood, "features", _count)
+        or _optional(ood, "fit", _short_text)
+    )
+    if problem:
+        raise ModelCardError(f"model card ood.{problem}")
+
+
+MAX_WARNINGS, MAX_TEXT = 20, 400
+MAX_REPORT_DEPTH, MAX_REPORT_ITEMS = 4, 2000
+
+
+def _check_warnings(warnings: tuple[str, ...] | list[str]) -> None:
+    if len(warnings) > MAX_WARNINGS:
+        raise ModelCardError(f"model card has {len(warnings)} warnings, over {MAX_WARNINGS}")
+    for warning in warnings:
+        problem = _short_text(warning)
+        if problem:
+            raise ModelCardError(f"model card warning {problem}")
+
+
+def _short_text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be text"
+    if len(value) > MAX_TEXT:
+        return f"is {len(value)} characters long, over {MAX_TEXT}"
+    return None if value.isprintable() else "holds control characters"
+
+
+def _rate(value: Any) -> str | None:
+    return None if _number(value) and 0 <= value <= 1 else f"must be a number in [0, 1]; got {value!r}"
+
+
+def _count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return None if ok else f"must be a whole number >= 0; got {value!r}"
+
+
+def _optional(table: dict[str, Any], key: str, check) -> str | None:
+    problem = check(table[key]) if key in table else None
+    return f"{key} {problem}" if problem else None
+
+
+def _table(value: Any, depth: int = 0) -> str | None:
+    """None when `value` is a bounded report: tables with short text keys, lists, finite numbers, None and
+    short texts, at most `MAX_REPORT_DEPTH` deep and `MAX_REPORT_ITEMS` long at each level."""
+    if value is None or _number(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return _short_text(value)
+    if not isinstance(value, (dict, list, tuple)):
+        return f"holds a {type(value).__name__}"
+    if depth >= MAX_REPORT_DEPTH:
+        return f"is nested over {MAX_REPORT_DEPTH} deep"
+    if len(value) > MAX_REPORT_ITEMS:
+        return f"has {len(value)} entries, over {MAX_REPORT_ITEMS}"
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        problem = (_short_text(key) if isinstance(value, dict) else None) or _table(item, depth + 1)
+        if problem:
+            return f"entry {str(key)[:40]!r} {problem}"
+    return None
+
+
+def _calibration_report(info: dict[str, Any]) -> str | None:
+    if ("test_ece" in info) != ("test_ece_before" in info):
+        return "needs test_ece and test_ece_before together"
+    problem = next((p for key in ("test_ece", "test_ece_before") if (p := _optional(info, key, _rate))), None)
+    problem = problem or _optional(info, "n_real", _count) or _optional(info, "n_fake", _count)
+    if problem or "selective" not in info:
+        return problem
+    chosen = info["selective"]
+    if not isinstance(chosen, dict) or "coverage" not in chosen or "accuracy" not in chosen:
+        return "selective needs coverage and accuracy"
+    accuracy = None if chosen["accuracy"] is None else _rate(chosen["accuracy"])
+    return next((f"selective {p}" for p in (_rate(chosen["coverage"]), accuracy) if p), None)
+
+
+def _intervals_report(intervals: dict[str, Any]) -> str | None:
+    problem = (
+        _optional(intervals, "level", _rate)
+        or _optional(intervals, "n_real", _count)
+        or _optional(intervals, "n_fake", _count)
+    )
+    metrics = intervals.get("metrics", {})
+    if problem or not isinstance(metrics, dict):
+        return problem or "metrics must be a table"
+    for key, triple in metrics.items():
+        if not isinstance(triple, list) or len(triple) != 3 or not all(_number(v) for v in triple):
+            return f"metrics {key!r} must be [value, low, high]; got {triple!r}"
+    return None
+
+
+def _robustness_report(robustness: dict[str, Any]) -> str | None:
+    for name, row in robustness.items():
+        if not isinstance(row, dict):
+            return f"{name!r} must be a table"
+        problem = (
+            (None if row.get("roc_auc") is None else _rate(row["roc_auc"]))
+            or _optional(row, "flipped", _rate)
+            or _optional(row, "n", _count)
+        )
+        if problem:
+            return f"{name!r} {problem}"
+    return None
+
+
+REPORT_CHECKS = {
+    "calibration": _calibration_report,
+    "intervals": _intervals_report,
+    "robustness": _robustness_report,
+}
+"""The shape of each report field beyond `_table`: what `trust_lines` and the model report read."""
 
 
 def _number(value: Any) -> bool:
