@@ -3,12 +3,14 @@ fields: each verdict is compared with an independent numpy computation of the sa
 
 from __future__ import annotations
 
+import json
+import subprocess
 from dataclasses import replace
 
 import numpy as np
 import onnx
 import pytest
-from image_factory import random_rgb
+from image_factory import encode, fakescope_command, random_rgb
 from onnx import helper
 from onnx_fixtures import CHANNELS, reference_outputs, tiny_card, tiny_model, tiny_weights
 
@@ -134,6 +136,33 @@ def test_tta_judges_the_degraded_copies_in_one_batch_and_disagreement_is_unsure(
     assert split.verdict == "UNSURE" and split.reasons[0].startswith("degraded copies disagree")
     agree = result.with_threshold(min(0.999, max(every) + 1e-3))
     assert not any(r.startswith("degraded") for r in agree.reasons)
+    row = result.as_row()["tta"]
+    assert list(row["copies"]) == list(TTA_COPIES)
+    np.testing.assert_allclose(list(row["copies"].values()), expected, atol=1e-5)
+    assert row["spread"] == pytest.approx(max(every) - min(every), abs=1e-5)
+    assert "tta" not in plain.predict(pixels).as_row()
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [*fakescope_command(), *map(str, args)], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_predict_reports_the_tta_spread_in_json_and_keeps_csv_columns(tmp_path):
+    model = write(tmp_path / "plain.onnx", tiny_card())
+    image = tmp_path / "upload.png"
+    image.write_bytes(encode(random_rgb(64, 64, seed=6), "PNG"))
+    out = run_cli("predict", image, "--model", model, "--tta", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    expected = Detector(model, tta=True).predict(image)
+    every = [expected.prob_fake, *expected.evidence.tta_probs]
+    assert json.loads(out.stdout)[0]["tta"]["spread"] == pytest.approx(max(every) - min(every), abs=1e-5)
+    out = run_cli("predict", image, "--model", model, "--tta", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    assert (
+        out.stdout.splitlines()[0] == "path,verdict,reasons,label,prob_fake,threshold,faces,provenance,error"
+    )
 
 
 def test_cards_round_trip_the_trust_fields_and_refuse_bad_ones():

@@ -132,7 +132,7 @@ def _print_rows(rows: list[dict], fmt: str) -> None:
         for row in rows
     ]
     if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\r\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\r\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     else:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fakescope.runtime.degrade import TTA_COPIES
+
 if TYPE_CHECKING:
     from fakescope.runtime.results import Prediction
 
@@ -111,3 +113,17 @@ def degraded_copies_disagree(prediction: Prediction) -> str | None:
         return None
     every = (prediction.prob_fake, *probs)
     return f"degraded copies disagree (P(fake) {min(every):.2f} to {max(every):.2f})"
+
+
+def tta_record(prob_fake: float, copies: tuple[float, ...]) -> dict:
+    """P(fake) of each degraded copy by name and the spread (max - min, the image's own P(fake) included).
+
+    Example:
+        >>> tta_record(0.9, (0.8, 0.95, 0.9))
+        {'copies': {'jpeg75': 0.8, 'half': 0.95, 'mirror': 0.9}, 'spread': 0.15}
+    """
+    every = (prob_fake, *copies)
+    return {
+        "copies": {name: round(p, 6) for name, p in zip(TTA_COPIES, copies, strict=True)},
+        "spread": round(max(every) - min(every), 6),
+    }

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from fakescope.runtime.checks import UNSURE, Evidence, reasons_for
+from fakescope.runtime.checks import UNSURE, Evidence, reasons_for, tta_record
 from fakescope.runtime.display import describe_image, freeze, html_card, number, one_line
 from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.heatmap import overlay
@@ -154,8 +154,9 @@ class Prediction:
         return overlay(self.view, self.cam, alpha)
 
     def as_row(self) -> dict:
-        """A flat, JSON-friendly record (no arrays)."""
-        return {
+        """A flat, JSON-friendly record (no arrays); with test-time augmentation, `tta` holds each degraded
+        copy's P(fake) and their spread."""
+        row = {
             "path": self.info.name,
             "label": self.label,
             "verdict": self.verdict,
@@ -166,6 +167,9 @@ class Prediction:
             "provenance": self.provenance.as_dict(),
             "error": "",
         }
+        if self.evidence.tta_probs:
+            row["tta"] = tta_record(self.prob_fake, self.evidence.tta_probs)
+        return row
 
 
 @dataclass(frozen=True)
