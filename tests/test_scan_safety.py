@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from image_factory import encode, fakescope_command, random_rgb
 from fakescope.runtime import Detector
 from fakescope.runtime.cells import FORMULA_START
 from fakescope.runtime.errors import ReportError
-from fakescope.runtime.report_file import REPORT_COLUMNS, read_reported_paths
+from fakescope.runtime.report_file import REPORT_COLUMNS, ReportFile, read_reported_paths
 from fakescope.runtime.scan import scan_folder
 
 FAKESCOPE = fakescope_command()
@@ -81,6 +82,31 @@ def test_a_200k_row_report_resumes_with_only_its_torn_row_cut(tmp_path):
     paths = read_reported_paths(report)
     assert len(paths) == LINES and "/data/199999.png" in paths
     assert report.read_bytes() == (HEADER + rows).encode()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_resuming_a_large_report_reads_it_in_chunks_not_whole(tmp_path, suffix):
+    """30 MB of rows (long error cells) are checked and resumed in a few MB: only their paths are kept."""
+    report = tmp_path / f"big{suffix}"
+    rows = [
+        dict(dict.fromkeys(REPORT_COLUMNS, ""), path=f"/data/{i:04d}.png", error="x" * 60_000)
+        for i in range(500)
+    ]
+    torn = '{"path": "/data/torn.png", "ver' if suffix == ".jsonl" else '"/data/torn.png",FA'
+    with ReportFile(report, resume=False) as writer:
+        writer.write(rows)
+    whole = report.read_bytes()
+    with report.open("ab") as handle:
+        handle.write(torn.encode())
+    tracemalloc.start()
+    try:
+        paths = read_reported_paths(report)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert paths == {row["path"] for row in rows}
+    assert report.read_bytes() == whole
+    assert len(whole) > 30e6 and peak < 8e6, f"resuming a {len(whole)}-byte report took {peak} bytes"
 
 
 def test_a_second_scan_of_the_same_report_is_refused_while_the_first_runs(tiny_model_path, folder, tmp_path):

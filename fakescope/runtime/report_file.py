@@ -4,7 +4,8 @@ Resuming never modifies a file before proving it is one of fakescope's reports: 
 exact header (a UTF-8 byte order mark allowed) and every record must have one cell per column; a JSONL report
 must hold one JSON object with the report's keys per line. Only then is a torn last record (a killed run's
 partial write, at most one record's worth of cells) cut off. Anything else is refused, the file left byte for
-byte as it was. Checking is one linear pass over the file.
+byte as it was. Checking is one linear pass over the file, read in chunks: a report of any size is resumed
+in memory for its paths, never for its whole text.
 
 Example:
     >>> with ReportFile("report.csv", resume=True) as report:
@@ -20,6 +21,7 @@ import io
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from fakescope.runtime.cells import spreadsheet_safe
@@ -49,6 +51,11 @@ _BOM = b"\xef\xbb\xbf"
 _CSV_HEADER = ",".join(REPORT_COLUMNS).encode()
 _JSONL_START = b'{"path": '
 _ENCODING = {"encoding": "utf-8", "errors": "surrogateescape"}
+_CHUNK = 1 << 20
+_MAX_TORN_BYTES = len(REPORT_COLUMNS) * (4 * MAX_CELL_CHARS + 3)
+"""The most bytes a torn last record can hold: every cell at its longest, four bytes a character."""
+_MAX_JSONL_LINE = 1 << 24
+"""The longest JSONL row read back (16 MiB: far beyond any row, so a foreign file is never read whole)."""
 
 
 class ReportFile:
@@ -114,9 +121,13 @@ class ReportFile:
         os.fsync(self._fd)
 
     def _take_over(self) -> set[str]:
-        data = _read_all(self._fd, self.path)
-        complete, paths = _jsonl_report(data, self.path) if self.jsonl else _csv_report(data, self.path)
-        if complete < len(data):
+        size = os.fstat(self._fd).st_size
+        check = _jsonl_report if self.jsonl else _csv_report
+        try:
+            complete, paths = check(self._fd, size, self.path)
+        except OSError as err:
+            raise ReportError(f"cannot read the report {self.path}: {err.strerror or err}") from None
+        if complete < size:
             os.ftruncate(self._fd, complete)
         return paths
 
@@ -143,72 +154,91 @@ def _csv_text(rows) -> str:
     return buffer.getvalue()
 
 
-def _read_all(fd: int, path: Path) -> bytes:
-    chunks, offset = [], 0
-    try:
-        while chunk := os.pread(fd, 1 << 24, offset):
-            chunks.append(chunk)
-            offset += len(chunk)
-    except OSError as err:
-        raise ReportError(f"cannot read the report {path}: {err.strerror or err}") from None
-    return b"".join(chunks)
+class _Span(io.RawIOBase):
+    """Bytes `start` to `end` of an open file, read with `pread` (the descriptor's offset is left alone)."""
+
+    def __init__(self, fd: int, start: int, end: int) -> None:
+        self.fd, self.position, self.end = fd, start, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = os.pread(self.fd, min(len(buffer), self.end - self.position), self.position)
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
+def _reader(fd: int, start: int, end: int) -> io.BufferedReader:
+    return io.BufferedReader(_Span(fd, start, end), _CHUNK)
 
 
 def _not_ours(path: Path, why: str) -> ReportError:
     return ReportError(f"cannot resume: {path} is not a fakescope scan report ({why}); left unchanged")
 
 
-def _csv_report(data: bytes, path: Path) -> tuple[int, set[str]]:
+def _csv_report(fd: int, size: int, path: Path) -> tuple[int, set[str]]:
     """(bytes to keep, reported paths) of a CSV report, or ReportError for anything not proven ours."""
-    start = len(_BOM) if data.startswith(_BOM) else 0
-    body = data[start:]
+    head = os.pread(fd, len(_BOM) + len(_CSV_HEADER) + 2, 0)
+    start = len(_BOM) if head.startswith(_BOM) else 0
+    body = head[start:]
     if _CSV_HEADER.startswith(body) or (_CSV_HEADER + b"\r").startswith(body):
         return 0, set()  # empty, or a header torn while it was written: rewritten whole
     if not (body.startswith(_CSV_HEADER + b"\r\n") or body.startswith(_CSV_HEADER + b"\n")):
         raise _not_ours(path, "its header differs")
     first = start + body.index(b"\n") + 1
-    complete = _complete_csv_length(data, first)
-    records = _csv_records(data[first:complete], path)
-    tail = _csv_records(data[complete:], path, torn=True)
+    complete = _complete_csv_length(fd, first, size)
+    paths = {row[0] for row in _csv_records(_reader(fd, first, complete), path)}
+    if size - complete > _MAX_TORN_BYTES:
+        raise _not_ours(path, "its last record is not a torn row")
+    tail = list(_csv_records(_reader(fd, complete, size), path, torn=True))
     if len(tail) > 1 or (tail and len(tail[0]) > len(REPORT_COLUMNS)):
         raise _not_ours(path, "its last record is not a torn row")
-    return complete, {row[0] for row in records}
+    return complete, paths
 
 
-def _complete_csv_length(data: bytes, start: int) -> int:
-    """Bytes up to the last newline outside quotes: one pass, counting quotes between newlines."""
-    complete, quotes, position = start, 0, start
-    while (newline := data.find(b"\n", position)) >= 0:
-        quotes += data.count(b'"', position, newline)
-        position = newline + 1
-        if quotes % 2 == 0:
-            complete = position
+def _complete_csv_length(fd: int, start: int, size: int) -> int:
+    """Bytes up to the last newline outside quotes: one pass in chunks, counting quotes between newlines."""
+    complete, quotes, offset = start, 0, start
+    while offset < size and (chunk := os.pread(fd, min(_CHUNK, size - offset), offset)):
+        position = 0
+        while (newline := chunk.find(b"\n", position)) >= 0:
+            quotes += chunk.count(b'"', position, newline)
+            position = newline + 1
+            if quotes % 2 == 0:
+                complete = offset + position
+        quotes += chunk.count(b'"', position)
+        offset += len(chunk)
     return complete
 
 
-def _csv_records(data: bytes, path: Path, torn: bool = False) -> list[list[str]]:
-    text = data.decode(**_ENCODING)
+def _csv_records(raw: io.BufferedReader, path: Path, torn: bool = False) -> Iterator[list[str]]:
+    text = io.TextIOWrapper(raw, newline="", **_ENCODING)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for number, record in enumerate(csv.reader(text), 2):
+            if max(map(len, record), default=0) > MAX_CELL_CHARS:
+                raise _not_ours(path, "a cell is longer than any report cell")
+            if not torn and len(record) != len(REPORT_COLUMNS):
+                raise _not_ours(path, f"record {number} has {len(record)} cells, not {len(REPORT_COLUMNS)}")
+            yield record
     except csv.Error as err:
         raise _not_ours(path, f"unreadable CSV: {err}") from None
-    for number, record in enumerate(records, 2):
-        if max(map(len, record), default=0) > MAX_CELL_CHARS:
-            raise _not_ours(path, "a cell is longer than any report cell")
-        if not torn and len(record) != len(REPORT_COLUMNS):
-            raise _not_ours(path, f"record {number} has {len(record)} cells, not {len(REPORT_COLUMNS)}")
-    return records
 
 
-def _jsonl_report(data: bytes, path: Path) -> tuple[int, set[str]]:
+def _jsonl_report(fd: int, size: int, path: Path) -> tuple[int, set[str]]:
     """(bytes to keep, reported paths) of a JSONL report, or ReportError for anything not proven ours."""
-    complete = data.rfind(b"\n") + 1
-    tail = data[complete:]
-    if not tail.startswith(_JSONL_START[: len(tail)]) or len(tail) > len(REPORT_COLUMNS) * MAX_CELL_CHARS:
-        raise _not_ours(path, "its last line is not a torn row")
-    paths = set()
-    for number, line in enumerate(data[:complete].split(b"\n"), 1):
-        if not line:
+    paths, complete = set(), 0
+    reader = _reader(fd, 0, size)
+    for number, line in enumerate(iter(lambda: reader.readline(_MAX_JSONL_LINE + 1), b""), 1):
+        if not line.endswith(b"\n"):
+            if len(line) > _MAX_JSONL_LINE:
+                raise _not_ours(path, f"line {number} is longer than any report row")
+            if not line.startswith(_JSONL_START[: len(line)]) or len(line) > _MAX_TORN_BYTES:
+                raise _not_ours(path, "its last line is not a torn row")
+            break
+        complete += len(line)
+        if line == b"\n":
             continue
         try:
             row = json.loads(line)
