@@ -4,6 +4,7 @@ model whose weights, card or graph were changed after export."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 import keras
@@ -11,13 +12,14 @@ import numpy as np
 import onnx
 import pytest
 from onnx_fixtures import write_tiny_model
-from test_export_helpers import save_run, write_dataset
+from support.export_runs import save_run, write_dataset
 
-from fakescope.export.card import DEMO_TEXT, build_card, check_onnx, decision_threshold, read_run_files
+from fakescope.export.card import DEMO_TEXT, build_card, check_onnx, read_run_files
 from fakescope.export.card_io import read_card
 from fakescope.export.errors import ExportError
 from fakescope.export.head import check_head
 from fakescope.export.pipeline import export_model
+from fakescope.runs import METRICS_FILE, Evaluation, TrainRecord, read_run_file
 from fakescope.runtime import Detector, InputSpec, ModelCard, ModelCardError, preprocess
 from fakescope.runtime.integrity import graph_sha256
 from fakescope.train.datasets import TRAINING_LIMITS
@@ -33,12 +35,13 @@ def run(tmp_path_factory):
 
 
 def test_card_declares_input_threshold_metrics_and_tool_versions(run):
-    _, exported, _ = run
+    model_path, exported, _ = run
     card = Detector(exported.path).card
     assert card == exported.card
     assert (card.input_height, card.input_width, card.greyscale) == (32, 32, True)
     assert card.threshold == 0.4 and card.architecture == "small_cnn" and card.cam_layer == "last_conv"
-    assert card.metrics == {"n": 30, "roc_auc": 0.91, "accuracy": 0.83}
+    test = read_run_file(model_path.with_name(METRICS_FILE), Evaluation).test
+    assert card.metrics == {k: v for k, v in test.as_dict().items() if k != "threshold"} and test.n == 30
     assert {"tensorflow", "keras", "tf2onnx", "onnx"} <= set(card.versions)
     assert datetime.fromisoformat(card.created).tzinfo is not None
     assert card.limitations and card.intended_use and "data/generated" in card.training_data
@@ -106,44 +109,36 @@ def test_exported_graph_passes_the_full_onnx_checker_and_a_broken_one_does_not(r
         check_onnx(model)
 
 
-@pytest.mark.parametrize(
-    ("metrics", "expected"),
-    [
-        ({}, 0.5),
-        ({"threshold": 0.3}, 0.3),
-        ({"test": {"threshold": 0.7}}, 0.7),
-        ({"threshold": {"value": 0.2}}, 0.2),
-    ],
-)
-def test_decision_threshold_comes_from_metrics_or_defaults_to_one_half(metrics, expected):
-    assert decision_threshold(metrics) == expected
-
-
-@pytest.mark.parametrize("bad", [1.5, "0.4", True, None])
-def test_an_invalid_threshold_is_refused(bad):
-    with pytest.raises(ExportError, match="threshold"):
-        decision_threshold({"threshold": bad})
+def test_the_threshold_comes_from_metrics_json_then_train_config_then_one_half(run):
+    model_path, _, _ = run
+    head = check_head(keras.models.load_model(model_path, compile=False))
+    record, evaluation = read_run_files(model_path)
+    assert build_card(head, record, evaluation, name="m").threshold == evaluation.threshold == 0.4
+    assert build_card(head, replace(record, threshold=0.7), None, name="m").threshold == 0.7
+    assert build_card(head, None, None, name="m").threshold == 0.5
 
 
 def test_training_data_comes_from_the_run_before_the_generic_text(run):
     model_path, _, _ = run
     head = check_head(keras.models.load_model(model_path, compile=False))
-    described = build_card(
-        head, {"training_data": "300 crops", "data_dir": "d"}, {}, name="m", text=DEMO_TEXT
-    )
+    record = TrainRecord(arch="small_cnn", input_size=32, training_data="300 crops", data_dir="d")
+    described = build_card(head, record, None, name="m", text=DEMO_TEXT)
     assert described.training_data == "300 crops" and described.limitations == DEMO_TEXT.limitations
-    assert build_card(head, {}, {}, name="m", text=DEMO_TEXT).training_data == DEMO_TEXT.training_data
+    assert build_card(head, None, None, name="m", text=DEMO_TEXT).training_data == DEMO_TEXT.training_data
     assert (
-        build_card(head, {"data_dir": "d"}, {}, name="m").training_data
+        build_card(head, replace(record, training_data=""), None, name="m").training_data
         == "Trained with `fakescope train` on d."
     )
 
 
-def test_run_files_are_read_next_to_the_model_and_bad_json_is_refused(tmp_path):
-    (tmp_path / "train_config.json").write_text(json.dumps({"arch": "small_cnn"}))
-    assert read_run_files(tmp_path / "best_model.keras") == ({"arch": "small_cnn"}, {})
+def test_run_files_are_read_next_to_the_model_and_bad_ones_are_refused(tmp_path):
+    (tmp_path / "train_config.json").write_text(json.dumps({"arch": "small_cnn", "input_size": 32}))
+    assert read_run_files(tmp_path / "best_model.keras") == (TrainRecord("small_cnn", 32), None)
     (tmp_path / "metrics.json").write_text("[1, 2]")
     with pytest.raises(ExportError, match="JSON object"):
+        read_run_files(tmp_path / "best_model.keras")
+    (tmp_path / "metrics.json").write_text(json.dumps({"threshold": 0.4}))
+    with pytest.raises(ExportError, match="not a fakescope metrics file"):
         read_run_files(tmp_path / "best_model.keras")
     with pytest.raises(ExportError, match="does not exist"):
         read_run_files(tmp_path / "best_model.keras", tmp_path / "missing.json")

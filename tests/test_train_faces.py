@@ -13,7 +13,8 @@ from fakescope.runtime import Detector
 from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.preprocess import model_view_to_tensor
 from fakescope.train.datasets import load_tensor
-from fakescope.train.training import TrainConfig, train
+from fakescope.train.run_config import TrainConfig
+from fakescope.train.training import train
 
 skdata = pytest.importorskip("skimage.data")
 pytestmark = pytest.mark.slow

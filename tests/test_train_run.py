@@ -19,7 +19,8 @@ from fakescope.runtime import InputSpec, preprocess
 from fakescope.train.callbacks import EpochCallback
 from fakescope.train.datasets import TRAINING_LIMITS
 from fakescope.train.evaluate import evaluate_model
-from fakescope.train.training import TrainConfig, train
+from fakescope.train.run_config import TrainConfig
+from fakescope.train.training import train
 
 pytestmark = pytest.mark.slow
 

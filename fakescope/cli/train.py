@@ -136,7 +136,7 @@ def train(
     """Train a detector on DATA_DIR (140k layout or real/ + fake/) and evaluate it on the test split."""
     with require_extra("train"):
         from fakescope.train.augment import Augment
-        from fakescope.train.training import TrainConfig
+        from fakescope.train.run_config import TrainConfig
         from fakescope.train.training import train as run_training
     try:
         config = TrainConfig(
@@ -247,7 +247,8 @@ def evaluate(
         evaluate_video_folder(model, data_dir, out)
         return
     with require_extra("train"):
-        from fakescope.train.evaluate import evaluate_model, write_metrics
+        from fakescope.runs import write_run_file
+        from fakescope.train.evaluate import evaluate_model
     if out is None:  # never the run's metrics.json, which the export reads into the card
         out = model.with_name(f"{model.stem}.metrics.json")
     if engine == "dask" and model.suffix.lower() != ".onnx":
@@ -272,7 +273,7 @@ def evaluate(
                 robustness=robustness,
                 **options,
             )
-        write_metrics(evaluation, out)
+        write_run_file(evaluation, out)
     except (ValueError, OSError, zipfile.BadZipFile, FakescopeError) as err:
         raise _fail(err) from None
     test = evaluation.test

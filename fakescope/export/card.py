@@ -14,16 +14,23 @@ Example:
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fakescope import __version__
 from fakescope.export.errors import ExportError
 from fakescope.export.head import Head
+from fakescope.runs import (
+    METRICS_FILE,
+    TRAIN_CONFIG_FILE,
+    Evaluation,
+    RunFileError,
+    TrainRecord,
+    read_run_file,
+)
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.errors import first_line
 from fakescope.runtime.face_crop import FaceCrop
@@ -31,8 +38,6 @@ from fakescope.runtime.face_crop import FaceCrop
 if TYPE_CHECKING:
     import onnx
 
-CONFIG_FILE = "train_config.json"
-METRICS_FILE = "metrics.json"
 _DISTRIBUTIONS = {
     "tensorflow": ("tensorflow", "tensorflow-cpu"),
     "keras": ("keras",),
@@ -85,24 +90,30 @@ DEMO_TEXT = CardText(
 )
 
 
-def read_run_files(model_path: str | Path, metrics_path: str | Path | None = None) -> tuple[dict, dict]:
-    """The run's `train_config.json` and metrics (`metrics_path`, else the run's `metrics.json`), or {}.
+def read_run_files(
+    model_path: str | Path, metrics_path: str | Path | None = None
+) -> tuple[TrainRecord | None, Evaluation | None]:
+    """The run's `train_config.json` and metrics (`metrics_path`, else the run's `metrics.json`), None for
+    a file that is not there.
 
     Raises:
-        ExportError: a file exists but is not a JSON object.
+        ExportError: `metrics_path` does not exist, or a file is not what fakescope writes.
     """
     run_dir = Path(model_path).parent
-    config = _read_json(run_dir / CONFIG_FILE, required=False)
-    if metrics_path:
-        return config, _read_json(Path(metrics_path), required=True)
-    metrics = _read_json(run_dir / METRICS_FILE, required=False)
-    return config, metrics
+    config_path, default_metrics = run_dir / TRAIN_CONFIG_FILE, run_dir / METRICS_FILE
+    try:
+        record = read_run_file(config_path, TrainRecord) if config_path.is_file() else None
+        if metrics_path:
+            return record, read_run_file(metrics_path, Evaluation)
+        return record, read_run_file(default_metrics, Evaluation) if default_metrics.is_file() else None
+    except RunFileError as err:
+        raise ExportError(str(err)) from None
 
 
 def build_card(
     head: Head,
-    config: dict[str, Any],
-    metrics: dict[str, Any],
+    record: TrainRecord | None,
+    evaluation: Evaluation | None,
     *,
     name: str,
     version: str = __version__,
@@ -113,62 +124,44 @@ def build_card(
 
     Args:
         head: the checked Keras head (input size, feature-map layer).
-        config: the run's train_config.json; `greyscale` and `value_range` declare the input, `arch` or
-            `architecture` names the architecture, `training_data` (else `data_dir`) describes the data,
-            ahead of `text.training_data`.
-        metrics: the run's metrics.json; `threshold` (a number, or {"value": ...}) and the `test` metrics.
+        record: the run's train_config.json: greyscale and value range, architecture, face front-end,
+            `training_data` (else `data_dir`) ahead of `text.training_data`. None: a model without a run.
+        evaluation: the run's metrics.json: the threshold and the test metrics. Defaults to the record's
+            threshold and metrics, else 0.5 and none.
         name: the card's name. version: its version. Defaults to fakescope's version.
         precision: "fp32", "fp16" or "int8". Defaults to "fp32".
         text: training data, intended use and limitations. Defaults to `DEFAULT_TEXT`.
     """
     height, width, _ = head.input_shape
     training_data = (
-        config.get("training_data")
+        (record.training_data if record else "")
         or text.training_data
-        or (f"Trained with `fakescope train` on {config['data_dir']}." if config.get("data_dir") else "")
+        or (f"Trained with `fakescope train` on {record.data_dir}." if record and record.data_dir else "")
     )
+    if evaluation is not None:
+        threshold, metrics = evaluation.threshold, evaluation.test
+    else:
+        threshold = record.threshold if record and record.threshold is not None else 0.5
+        metrics = record.metrics if record else None
     return ModelCard(
         name=name,
         version=version,
-        architecture=str(config.get("arch") or config.get("architecture") or "custom"),
+        architecture=record.arch if record else "custom",
         input_height=int(height),
         input_width=int(width),
-        greyscale=bool(config.get("greyscale", False)),
-        value_range=tuple(float(v) for v in config.get("value_range", (0.0, 1.0))),
-        threshold=decision_threshold(metrics),
+        greyscale=record.greyscale if record else False,
+        value_range=record.value_range if record else (0.0, 1.0),
+        threshold=threshold,
         cam_layer=head.features.name,
         created=created_timestamp(),
-        metrics=split_metrics(metrics),
+        metrics={k: v for k, v in metrics.as_dict().items() if k != "threshold"} if metrics else {},
         precision=precision,
         training_data=training_data,
         intended_use=text.intended_use,
         limitations=text.limitations,
-        face_crop=_face_crop(config),
+        face_crop=record.face_crop if record else FaceCrop(),
         versions=tool_versions(),
     )
-
-
-def _face_crop(config: dict[str, Any]) -> FaceCrop:
-    try:
-        return FaceCrop.from_dict(config.get("face_crop") or {})
-    except ValueError as err:
-        raise ExportError(f"the training config's {err}") from None
-
-
-def decision_threshold(metrics: dict[str, Any]) -> float:
-    """The threshold chosen on the validation split, or 0.5 when metrics.json has none."""
-    value = metrics.get("threshold", metrics.get("test", {}).get("threshold", 0.5))
-    if isinstance(value, dict):
-        value = value.get("value", 0.5)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 < value < 1.0:
-        raise ExportError(f"metrics.json threshold must be a number in (0, 1); got {value!r}")
-    return float(value)
-
-
-def split_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The test-split metrics of metrics.json (its `test` entry, or the whole file)."""
-    test = metrics.get("test", metrics)
-    return {k: v for k, v in test.items() if k != "threshold"} if isinstance(test, dict) else {}
 
 
 def created_timestamp() -> str:
@@ -199,17 +192,3 @@ def check_onnx(model: onnx.ModelProto) -> None:
         onnx.checker.check_model(model, full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as err:
         raise ExportError(f"the ONNX model fails onnx.checker: {first_line(err, 300)}") from None
-
-
-def _read_json(path: Path, required: bool) -> dict[str, Any]:
-    if not path.is_file():
-        if required:
-            raise ExportError(f"{path} does not exist")
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ExportError(f"cannot read {path}: {err}") from None
-    if not isinstance(data, dict):
-        raise ExportError(f"{path} must hold a JSON object")
-    return data

@@ -144,8 +144,8 @@ def export_model(
     spec = ExportSpec(opset=opset, output_names=(*names, OUTPUT_OOD) if calibration else names)
     keras_model = _load_keras(model_path)
     head = check_head(keras_model, spec)
-    config, run_metrics = read_run_files(model_path, metrics)
-    card = build_card(head, config, run_metrics, name=name or out.stem, version=version, text=text)
+    record, evaluation = read_run_files(model_path, metrics)
+    card = build_card(head, record, evaluation, name=name or out.stem, version=version, text=text)
     if face_crop is not None:
         card = replace(card, face_crop=face_crop)
     input_spec = card.input_spec

@@ -17,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
@@ -65,6 +65,26 @@ class BinaryMetrics:
     def as_dict(self) -> dict:
         """A JSON-ready dict (the `test` / `valid` entries of metrics.json)."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> BinaryMetrics:
+        """The metrics `as_dict` wrote; `precision`, missing from files written before it was recorded, is
+        None then.
+
+        Raises:
+            ValueError: a key is missing or unknown.
+        """
+        names = {f.name for f in fields(cls)}
+        if not isinstance(data, dict):
+            raise ValueError(f"metrics must be an object; got {type(data).__name__}")
+        data = {"precision": None, **data}
+        missing, unknown = sorted(names - set(data)), sorted(set(data) - names)
+        if missing or unknown:
+            raise ValueError(f"metrics keys missing: {missing}, unknown: {unknown}")
+        confusion = data["confusion"]
+        if not isinstance(confusion, dict) or sorted(confusion) != ["fn", "fp", "tn", "tp"]:
+            raise ValueError(f"metrics confusion must hold tn, fp, fn, tp; got {confusion!r}")
+        return cls(**data)
 
 
 def binary_metrics(labels, prob, threshold: float = 0.5) -> BinaryMetrics:

@@ -6,7 +6,7 @@ crashing an epoch. Decoded tensors are cached (in memory when they fit a budget)
 augmentation, then batched and prefetched.
 
 Example:
-    >>> records = split_records(discover("data/demo"), "train")
+    >>> records = split_records(discover("data/demo"), ("train",), "data/demo")["train"]
     >>> ds = make_dataset(records, InputSpec(32, 32, greyscale=True), augment=Augment(), shuffle=True)
     >>> x, y = next(iter(ds))
     >>> x.shape, y.shape
@@ -64,11 +64,6 @@ class DecodeReport:
             writer = csv.writer(handle)
             writer.writerow(["path", "error"])
             writer.writerows(self.skipped)
-
-
-def split_records(records: Sequence[ImageRecord], split: str) -> list[ImageRecord]:
-    """The records of one split ("train", "valid" or "test")."""
-    return [r for r in records if r.split == split]
 
 
 def class_weights(records: Sequence[ImageRecord]) -> dict[int, float]:

@@ -8,64 +8,27 @@ Example:
     >>> evaluation = evaluate_model("runs/demo/best_model.keras", "data/demo")
     >>> evaluation.test.roc_auc, evaluation.threshold
     (0.98, 0.41)
-    >>> write_metrics(evaluation, "runs/demo/metrics.json")
+    >>> write_run_file(evaluation, "runs/demo/metrics.json")
 """
 
 from __future__ import annotations
 
-import json
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from fakescope.data.layout import CLASS_DIRS, ImageRecord, discover, split_records
-from fakescope.report.metrics import BinaryMetrics, binary_metrics, choose_threshold
+from fakescope.report.metrics import binary_metrics, choose_threshold
 from fakescope.report.scoring import Scores, score_records
+from fakescope.runs import TRAIN_CONFIG_FILE, Evaluation, TrainRecord, read_run_file
 from fakescope.runtime.errors import first_line
 from fakescope.runtime.face_crop import FaceCrop
 from fakescope.runtime.preprocess import InputSpec
 from fakescope.uncertainty.summary import trust_summary
-
-TRAIN_CONFIG_FILE = "train_config.json"
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The threshold chosen on the validation split and the metrics on both splits."""
-
-    model: str
-    data_dir: str
-    spec: InputSpec
-    threshold: float
-    threshold_rule: str
-    valid: BinaryMetrics
-    test: BinaryMetrics
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    trust: dict = field(default_factory=dict)
-    """Test-split intervals, calibration (ECE, reliability; before/after temperature for a calibrated ONNX
-    model), selective prediction and risk-coverage, and robustness when asked for (`trust_summary`)."""
-
-    def as_dict(self) -> dict:
-        return {
-            "model": self.model,
-            "data_dir": self.data_dir,
-            "input": {
-                "size": [self.spec.height, self.spec.width],
-                "greyscale": self.spec.greyscale,
-                "value_range": list(self.spec.value_range),
-            },
-            "threshold": self.threshold,
-            "threshold_rule": self.threshold_rule,
-            "test": self.test.as_dict(),
-            "valid": self.valid.as_dict(),
-            "skipped": [{"path": path, "error": error} for path, error in self.skipped],
-            **self.trust,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
 
 
 def load_keras_model(path: str | Path):
@@ -96,29 +59,14 @@ def check_keras_io(model) -> None:
         raise ValueError(f"expected one P(fake) per image, shape (N, 1); the model gives {output_shape}")
 
 
-def _train_config(model_path: str | Path) -> dict | None:
-    config_path = Path(model_path).with_name(TRAIN_CONFIG_FILE)
-    if not config_path.is_file():
-        return None
-    try:
-        config = json.loads(config_path.read_text())
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read {config_path}: {err}") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{config_path} is not a fakescope training config (not a JSON object)")
-    return config
+def train_record_for(model_path: str | Path) -> TrainRecord | None:
+    """The `train_config.json` beside a Keras model, or None when there is none.
 
-
-def face_crop_for(model_path: str | Path) -> FaceCrop | None:
-    """The face front-end a Keras model was trained with, from `train_config.json` beside it (None: none)."""
-    config = _train_config(model_path)
-    face_crop = (config or {}).get("face_crop") or None
-    if face_crop is None:
-        return None
-    try:
-        return FaceCrop.from_dict(face_crop)
-    except ValueError as err:
-        raise ValueError(f"{TRAIN_CONFIG_FILE} beside {model_path}: {err}") from None
+    Raises:
+        RunFileError: the file is there but unreadable or not a fakescope training config.
+    """
+    path = Path(model_path).with_name(TRAIN_CONFIG_FILE)
+    return read_run_file(path, TrainRecord) if path.is_file() else None
 
 
 def spec_for(model_path: str | Path, greyscale: bool | None = None, model=None) -> InputSpec:
@@ -129,16 +77,9 @@ def spec_for(model_path: str | Path, greyscale: bool | None = None, model=None) 
         greyscale: overrides what the training config says. Defaults to None.
         model: the loaded model, to read its input shape without loading it again. Defaults to None.
     """
-    config = _train_config(model_path)
-    if config is not None:
-        try:
-            size = int(config["input_size"])
-            grey = bool(config.get("greyscale", False)) if greyscale is None else greyscale
-            return InputSpec(size, size, grey, tuple(config.get("value_range", (0.0, 1.0))))
-        except (KeyError, TypeError, ValueError) as err:
-            raise ValueError(
-                f"{TRAIN_CONFIG_FILE} beside {model_path} is not a fakescope training config ({err!r})"
-            ) from None
+    record = train_record_for(model_path)
+    if record is not None:
+        return record.spec if greyscale is None else replace(record.spec, greyscale=greyscale)
     model = model if model is not None else load_keras_model(model_path)
     _, height, width, _ = model.input_shape
     return InputSpec(int(height), int(width), bool(greyscale))
@@ -225,7 +166,9 @@ def evaluate_model(
         model = model if model is not None else load_keras_model(model_path)
         check_keras_io(model)
         spec = spec if spec is not None else spec_for(model_path, greyscale, model)
-        face_crop = face_crop if face_crop is not None else face_crop_for(model_path)
+        if face_crop is None:
+            record = train_record_for(model_path)
+            face_crop = record.face_crop if record is not None and record.face_crop.enabled else None
         scored = {
             name: score_keras(model, members, spec, batch_size, face_crop) for name, members in splits.items()
         }
@@ -252,8 +195,9 @@ def evaluate_model(
         threshold_rule=f"{rule} on the validation split",
         valid=binary_metrics(valid_y, valid_p, threshold),
         test=binary_metrics(test_y, test_p, threshold),
-        skipped=valid_skipped + test_skipped,
+        skipped=tuple(valid_skipped + test_skipped),
         trust=trust,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 
@@ -268,11 +212,3 @@ def _onnx_trust_inputs(detector, scores, robustness: bool) -> dict:
     if robustness:
         out["robustness"] = measure(detector, scores.records)
     return out
-
-
-def write_metrics(evaluation: Evaluation, path: str | Path) -> Path:
-    """Write `evaluation` as JSON to `path` and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(evaluation.as_dict(), indent=2) + "\n")
-    return path

@@ -1,71 +1,103 @@
-"""`train_config.json`: a training run's settings and everything the exporter needs for the model card.
+"""`TrainConfig`: everything that defines a training run, and how the run describes its data.
 
-Keys the exporter reads: arch, input_size, greyscale, value_range, cam_layer, threshold, metrics (test split),
-training_data, dataset_manifest_sha256, data_dir.
+The run's files (`train_config.json`, `metrics.json`) are the typed records of `fakescope.runs`.
 
 Example:
-    >>> json.loads(Path("runs/demo/train_config.json").read_text())["cam_layer"]
-    'last_conv'
+    >>> config = TrainConfig(arch="small_cnn", input_size=32, greyscale=True)
+    >>> config.spec
+    InputSpec(height=32, width=32, greyscale=True, value_range=(0.0, 1.0))
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import keras
-import tensorflow as tf
-
-from fakescope.runtime.spec import CAM_LAYER, CLASS_FOLDERS
-from fakescope.train.datasets import class_weights
-from fakescope.train.evaluate import TRAIN_CONFIG_FILE
-
-if TYPE_CHECKING:
-    from fakescope.train.training import TrainConfig, TrainResult
+from fakescope.runtime.face_crop import FaceCrop
+from fakescope.runtime.preprocess import InputSpec
+from fakescope.runtime.spec import CLASS_FOLDERS
+from fakescope.train.augment import Augment
+from fakescope.train.models import ARCHITECTURES
 
 DEMO_STATEMENT = "This set proves that the pipeline learns; it is not a real-world benchmark."
 
 
-def write_train_config(result: TrainResult, config: TrainConfig, data_dir: str | Path, splits: dict) -> Path:
-    """Write `train_config.json`: the run's settings plus what the exporter needs for the model card."""
-    data_dir = Path(data_dir)
-    manifest = data_dir / "manifest.csv"
-    counts = {
-        name: {"real": sum(r.label == 0 for r in members), "fake": sum(r.label == 1 for r in members)}
-        for name, members in splits.items()
-    }
-    settings = asdict(config)
-    payload = {
-        "arch": config.arch,
-        "input_size": config.input_size,
-        "greyscale": config.greyscale,
-        "value_range": list(config.spec.value_range),
-        "cam_layer": CAM_LAYER,
-        "face_crop": config.face_crop.as_dict() if config.face_crop else {},
-        "threshold": result.evaluation.threshold,
-        "threshold_rule": result.evaluation.threshold_rule,
-        "metrics": result.evaluation.test.as_dict(),
-        "training_data": config.training_data or describe_data(data_dir, counts),
-        "dataset_manifest_sha256": _sha256(manifest) if manifest.is_file() else None,
-        "data_dir": str(data_dir),
-        "counts": counts,
-        "class_weight": class_weights(splits["train"]),
-        "best_phase": result.best_phase,
-        "best_val_auc": result.best_val_auc,
-        "epochs_run": {
-            "head": sum(r["phase"] == "head" for r in result.history),
-            "fine_tune": sum(r["phase"] == "fine_tune" for r in result.history),
-        },
-        "seconds": round(result.seconds, 1),
-        "settings": settings,
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-    }
-    path = result.out_dir / TRAIN_CONFIG_FILE
-    path.write_text(json.dumps(payload, indent=2) + "\n")
-    return path
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run.
+
+    Args:
+        arch: one of `ARCHITECTURES`. Defaults to "small_cnn".
+        input_size: square input side. Defaults to 160.
+        greyscale: train on luma replicated to 3 channels. Defaults to False.
+        epochs: most epochs of the head phase. Defaults to 10.
+        fine_tune_epochs: most epochs of the fine-tune phase (0 skips it). Defaults to 10.
+        batch_size: images per step. Defaults to 32.
+        learning_rate: Adam learning rate of the head phase. Defaults to 1e-3.
+        fine_tune_learning_rate: Adam learning rate of the fine-tune phase. Defaults to 1e-4.
+        fine_tune_fraction: share of the backbone's layers (from the top) unfrozen for fine-tuning.
+            Defaults to 0.3.
+        dropout: dropout before the logit. Defaults to 0.2.
+        weights: None or "imagenet" (transfer backbones only). Defaults to None.
+        patience: early-stopping patience in epochs, per phase, on validation ROC AUC. Defaults to 5.
+        seed: seeds weights, shuffling and augmentation. Defaults to 1337.
+        augment: training augmentations, None for none. Defaults to `Augment()`.
+        target_fpr: choose the decision threshold for this validation FPR instead of max balanced accuracy.
+            Defaults to None.
+        training_data: description for the model card. Defaults to one made from the dataset.
+        face_crop_margin: crop every image to its largest face with this margin first (the runtime's face
+            front-end; the model card then tells `Detector` to do the same). Defaults to None (no crop).
+    """
+
+    arch: str = "small_cnn"
+    input_size: int = 160
+    greyscale: bool = False
+    epochs: int = 10
+    fine_tune_epochs: int = 10
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    fine_tune_learning_rate: float = 1e-4
+    fine_tune_fraction: float = 0.3
+    dropout: float = 0.2
+    weights: str | None = None
+    patience: int = 5
+    seed: int = 1337
+    augment: Augment | None = field(default_factory=Augment)
+    target_fpr: float | None = None
+    training_data: str = ""
+    face_crop_margin: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"`arch` must be one of {ARCHITECTURES}. Received: arch={self.arch!r}")
+        if self.epochs < 1 or self.fine_tune_epochs < 0:
+            raise ValueError(
+                "need epochs >= 1 and fine_tune_epochs >= 0. "
+                f"Received: epochs={self.epochs}, fine_tune_epochs={self.fine_tune_epochs}"
+            )
+        for name in ("learning_rate", "fine_tune_learning_rate"):
+            rate = getattr(self, name)
+            if not (math.isfinite(rate) and rate > 0):
+                raise ValueError(f"`{name}` must be a positive number. Received: {name}={rate}")
+        if not 0.0 <= self.fine_tune_fraction <= 1.0:
+            raise ValueError(f"`fine_tune_fraction` must be in [0, 1]. Received: {self.fine_tune_fraction}")
+        if self.batch_size < 1 or self.patience < 1:
+            raise ValueError(
+                f"batch_size and patience must be >= 1. Received: {self.batch_size}, {self.patience}"
+            )
+
+    @property
+    def spec(self) -> InputSpec:
+        return InputSpec(self.input_size, self.input_size, self.greyscale)
+
+    @property
+    def face_crop(self) -> FaceCrop | None:
+        """The face front-end as the model card declares it, or None."""
+        if self.face_crop_margin is None:
+            return None
+        return FaceCrop(enabled=True, margin=float(self.face_crop_margin))
 
 
 def describe_data(data_dir: Path, counts: dict) -> str:
@@ -83,5 +115,7 @@ def describe_data(data_dir: Path, counts: dict) -> str:
     return text
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def manifest_sha256(data_dir: Path) -> str | None:
+    """The sha256 of the dataset's `manifest.csv`, None when it has none."""
+    manifest = Path(data_dir) / "manifest.csv"
+    return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else None

@@ -21,102 +21,27 @@ import shutil
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 from fakescope.data.layout import SPLITS, discover, split_records
+from fakescope.runs import METRICS_FILE, TRAIN_CONFIG_FILE, Evaluation, TrainRecord, write_run_file
 from fakescope.runtime.face_crop import FaceCrop
-from fakescope.runtime.preprocess import InputSpec
-from fakescope.train.augment import Augment
+from fakescope.runtime.spec import CAM_LAYER
 from fakescope.train.callbacks import EpochLog, PhaseAware
 from fakescope.train.datasets import DecodeReport, class_weights, make_dataset
-from fakescope.train.evaluate import Evaluation, evaluate_model, write_metrics
-from fakescope.train.models import ARCHITECTURES, backbone_layers, build_model
-from fakescope.train.run_config import write_train_config
+from fakescope.train.evaluate import evaluate_model
+from fakescope.train.models import backbone_layers, build_model
+from fakescope.train.run_config import TrainConfig, describe_data, manifest_sha256
 from fakescope.uncertainty.summary import small_split_warning
 
 CKPT_HEAD = "ckpt_head.keras"
 CKPT_FT = "ckpt_ft.keras"
 BEST_MODEL = "best_model.keras"
 MONITOR = "val_auc"
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a training run.
-
-    Args:
-        arch: one of `ARCHITECTURES`. Defaults to "small_cnn".
-        input_size: square input side. Defaults to 160.
-        greyscale: train on luma replicated to 3 channels. Defaults to False.
-        epochs: most epochs of the head phase. Defaults to 10.
-        fine_tune_epochs: most epochs of the fine-tune phase (0 skips it). Defaults to 10.
-        batch_size: images per step. Defaults to 32.
-        learning_rate: Adam learning rate of the head phase. Defaults to 1e-3.
-        fine_tune_learning_rate: Adam learning rate of the fine-tune phase. Defaults to 1e-4.
-        fine_tune_fraction: share of the backbone's layers (from the top) unfrozen for fine-tuning.
-            Defaults to 0.3.
-        dropout: dropout before the logit. Defaults to 0.2.
-        weights: None or "imagenet" (transfer backbones only). Defaults to None.
-        patience: early-stopping patience in epochs, per phase, on validation ROC AUC. Defaults to 5.
-        seed: seeds weights, shuffling and augmentation. Defaults to 1337.
-        augment: training augmentations, None for none. Defaults to `Augment()`.
-        target_fpr: choose the decision threshold for this validation FPR instead of max balanced accuracy.
-            Defaults to None.
-        training_data: description for the model card. Defaults to one made from the dataset.
-        face_crop_margin: crop every image to its largest face with this margin first (the runtime's face
-            front-end; the model card then tells `Detector` to do the same). Defaults to None (no crop).
-    """
-
-    arch: str = "small_cnn"
-    input_size: int = 160
-    greyscale: bool = False
-    epochs: int = 10
-    fine_tune_epochs: int = 10
-    batch_size: int = 32
-    learning_rate: float = 1e-3
-    fine_tune_learning_rate: float = 1e-4
-    fine_tune_fraction: float = 0.3
-    dropout: float = 0.2
-    weights: str | None = None
-    patience: int = 5
-    seed: int = 1337
-    augment: Augment | None = field(default_factory=Augment)
-    target_fpr: float | None = None
-    training_data: str = ""
-    face_crop_margin: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.arch not in ARCHITECTURES:
-            raise ValueError(f"`arch` must be one of {ARCHITECTURES}. Received: arch={self.arch!r}")
-        if self.epochs < 1 or self.fine_tune_epochs < 0:
-            raise ValueError(
-                "need epochs >= 1 and fine_tune_epochs >= 0. "
-                f"Received: epochs={self.epochs}, fine_tune_epochs={self.fine_tune_epochs}"
-            )
-        for name in ("learning_rate", "fine_tune_learning_rate"):
-            rate = getattr(self, name)
-            if not (math.isfinite(rate) and rate > 0):
-                raise ValueError(f"`{name}` must be a positive number. Received: {name}={rate}")
-        if not 0.0 <= self.fine_tune_fraction <= 1.0:
-            raise ValueError(f"`fine_tune_fraction` must be in [0, 1]. Received: {self.fine_tune_fraction}")
-        if self.batch_size < 1 or self.patience < 1:
-            raise ValueError(
-                f"batch_size and patience must be >= 1. Received: {self.batch_size}, {self.patience}"
-            )
-
-    @property
-    def spec(self) -> InputSpec:
-        return InputSpec(self.input_size, self.input_size, self.greyscale)
-
-    @property
-    def face_crop(self) -> FaceCrop | None:
-        """The face front-end as the model card declares it, or None."""
-        if self.face_crop_margin is None:
-            return None
-        return FaceCrop(enabled=True, margin=float(self.face_crop_margin))
 
 
 @dataclass(frozen=True)
@@ -136,7 +61,7 @@ class TrainResult:
 def train(
     data_dir: str | Path,
     out_dir: str | Path,
-    config: TrainConfig = TrainConfig(),
+    config: TrainConfig | None = None,
     *,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: str | int = "auto",
@@ -154,6 +79,7 @@ def train(
         DatasetLayoutError: `data_dir` is not a dataset, or a split is empty.
     """
     started = time.perf_counter()
+    config = config if config is not None else TrainConfig()
     records = discover(data_dir)  # the default split seed, as `evaluate_model` uses
     splits = split_records(records, SPLITS, data_dir)
     small = small_split_warning([r.label for r in splits["valid"]], "validation")
@@ -252,7 +178,7 @@ def train(
         batch_size=max(config.batch_size, 64),
         face_crop=config.face_crop,
     )
-    write_metrics(evaluation, out_dir / "metrics.json")
+    write_run_file(evaluation, out_dir / METRICS_FILE)
     skipped = sorted(set(report.skipped) | set(evaluation.skipped))
     report_all = DecodeReport()
     for path, message in skipped:
@@ -262,8 +188,43 @@ def train(
     result = TrainResult(
         out_dir, out_dir / BEST_MODEL, best_phase, best_auc, rows, evaluation, skipped, seconds
     )
-    write_train_config(result, config, data_dir, splits)
+    write_run_file(train_record(result, config, data_dir, splits), out_dir / TRAIN_CONFIG_FILE)
     return result
+
+
+def train_record(result: TrainResult, config: TrainConfig, data_dir: str | Path, splits: dict) -> TrainRecord:
+    """The run's `train_config.json`: what the exporter puts on the card, plus details for people."""
+    data_dir = Path(data_dir)
+    counts = {
+        name: {"real": sum(r.label == 0 for r in members), "fake": sum(r.label == 1 for r in members)}
+        for name, members in splits.items()
+    }
+    return TrainRecord(
+        arch=config.arch,
+        input_size=config.input_size,
+        greyscale=config.greyscale,
+        value_range=config.spec.value_range,
+        cam_layer=CAM_LAYER,
+        face_crop=config.face_crop or FaceCrop(),
+        threshold=result.evaluation.threshold,
+        threshold_rule=result.evaluation.threshold_rule,
+        metrics=result.evaluation.test,
+        training_data=config.training_data or describe_data(data_dir, counts),
+        dataset_manifest_sha256=manifest_sha256(data_dir),
+        data_dir=str(data_dir),
+        details={
+            "counts": counts,
+            "class_weight": class_weights(splits["train"]),
+            "best_phase": result.best_phase,
+            "best_val_auc": result.best_val_auc,
+            "epochs_run": {
+                phase: sum(r["phase"] == phase for r in result.history) for phase in ("head", "fine_tune")
+            },
+            "seconds": round(result.seconds, 1),
+            "settings": asdict(config),
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+        },
+    )
 
 
 def _best(value) -> float:
