@@ -13,8 +13,8 @@ from fakescope.widgets.folders import REFUSED
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 sync_api = pytest.importorskip("playwright.sync_api")
-figures = pytest.importorskip("fakescope.eda.figures")
-stats = pytest.importorskip("fakescope.eda.stats")
+
+from fakescope.eda import figures, stats  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,7 +6,7 @@ import keras
 import pytest
 from click.testing import CliRunner
 from keras import layers
-from test_export_helpers import save_run, write_dataset
+from support.export_runs import save_run, write_dataset
 
 from fakescope.cli.main import cli
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from test_export_helpers import contract_model
+from support.export_runs import contract_model
 
 from fakescope.export.card import check_onnx
 from fakescope.export.convert import convert

@@ -8,7 +8,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 from sklearn.metrics import roc_auc_score
-from test_export_helpers import save_run, write_dataset
+from support.export_runs import save_run, write_dataset
 
 from fakescope.data.layout import discover
 from fakescope.export.errors import QuantizationError

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from image_factory import encode, fakescope_command, random_rgb
 from sklearn.covariance import LedoitWolf
-from test_export_helpers import contract_model, save_run, write_dataset
+from support.export_runs import contract_model, save_run, write_dataset
 
 from fakescope.data.calibration_split import carve_calibration
 from fakescope.data.layout import TRAINING_LIMITS, discover

@@ -9,6 +9,7 @@ from browser_support import MODEL_SEED, write_dataset
 from image_factory import write_demo_layout
 from onnx_fixtures import write_tiny_model
 
+from fakescope.eda import figures
 from fakescope.report import evaluate_folder
 from fakescope.runtime import Detector
 from fakescope.widgets import DatasetExplorer, ModelReport
@@ -109,7 +110,6 @@ def test_report_reads_model_and_folder_from_the_environment(model, dataset, monk
 
 
 def test_explorer_shows_the_eda_figures_summary_and_sample_grid(dataset, monkeypatch):
-    figures = pytest.importorskip("fakescope.eda.figures")
     monkeypatch.setenv(DATA_ENV, str(dataset))
     explorer = DatasetExplorer(workers=1)
     table = explorer.run()
@@ -124,7 +124,6 @@ def test_explorer_shows_the_eda_figures_summary_and_sample_grid(dataset, monkeyp
 
 
 def test_explorer_on_a_bad_folder_says_why_and_stays_usable(tmp_path):
-    pytest.importorskip("fakescope.eda.stats")
     explorer = DatasetExplorer(tmp_path)
     assert explorer.run() is None
     assert "is not a dataset folder" in explorer.folder.note.value and not explorer.run_button.disabled

@@ -24,15 +24,17 @@ import random
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from fakescope.data.demo_config import DemoConfig, DemoReport
+from fakescope.data.demo_readme import render_readme
 from fakescope.data.faces_crop import Framing, crop_like_lfw, lfw_capture, lfw_faces, lfw_framing
 from fakescope.data.layout import SPLITS, discover
-from fakescope.data.shortcut import ShortcutReport, shortcut_check
+from fakescope.data.shortcut import shortcut_check
 from fakescope.data.stylegan import MEAN_STYLE_SEEDS, WHEEL_REQUIREMENT, FaceGenerator, fetch_wheel
 from fakescope.runtime.spec import CLASS_FOLDERS
 
@@ -40,37 +42,7 @@ OWNED = (*SPLITS, "manifest.csv", "README.md", "build_report.json")
 """What the builder writes (and removes again when asked to overwrite)."""
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class DemoConfig:
-    """Options of `build_demo`.
-
-    Args:
-        n_fake: generated faces to keep (the real class has 101: every LFW crop scikit-image ships, and the
-            astronaut). Defaults to 500.
-        first_seed: first latent seed; seeds that yield no usable crop are skipped. Defaults to 0.
-        truncation: MobileStyleGAN truncation psi; 0.5 is what the `random_face` package itself uses.
-            Defaults to 0.5.
-        split_seed: seed of the stratified split. Defaults to 1337.
-        fractions: train/valid/test fractions per class. Defaults to (0.7, 0.15, 0.15).
-    """
-
-    n_fake: int = 500
-    first_seed: int = 0
-    truncation: float = 0.5
-    split_seed: int = 1337
-    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
-
-    def __post_init__(self) -> None:
-        if self.n_fake < 5:
-            raise ValueError(f"`n_fake` must be >= 5. Received: n_fake={self.n_fake}")
-        if not 0 <= self.first_seed < MEAN_STYLE_SEEDS.start:
-            raise ValueError(
-                f"`first_seed` must be in 0..{MEAN_STYLE_SEEDS.start - 1}. Received: {self.first_seed}"
-            )
-        if abs(sum(self.fractions) - 1.0) > 1e-6 or min(self.fractions) <= 0:
-            raise ValueError(f"`fractions` must be > 0 and sum to 1. Received: fractions={self.fractions}")
+DEFAULT_CONFIG = DemoConfig()
 
 
 @dataclass(frozen=True)
@@ -84,29 +56,9 @@ class Face:
     seed: int | None = None
 
 
-@dataclass(frozen=True)
-class DemoReport:
-    """What `build_demo` wrote and measured."""
-
-    out_dir: Path
-    counts: dict[str, dict[str, int]]
-    skipped_seeds: tuple[int, ...]
-    framing: dict[str, float]
-    intensity_map: dict[str, float]
-    shortcut: ShortcutReport
-    manifest_sha256: str
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        data["out_dir"] = str(self.out_dir)
-        data["shortcut"] = self.shortcut.as_dict()
-        return data
-
-
 def build_demo(
     out_dir: str | Path,
-    config: DemoConfig = DemoConfig(),
+    config: DemoConfig = DEFAULT_CONFIG,
     *,
     cache: str | Path | None = None,
     wheel: str | Path | None = None,
@@ -160,8 +112,6 @@ def build_demo(
         {k: round(v, 1) for k, v in seconds.items()},
     )
     (out_dir / "build_report.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
-    from fakescope.data.demo_readme import render_readme
-
     (out_dir / "README.md").write_text(render_readme(report, config))
     return report
 

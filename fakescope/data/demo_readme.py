@@ -8,14 +8,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from fakescope.data.demo_config import DemoConfig, DemoReport
 from fakescope.data.layout import SPLITS
 from fakescope.data.shortcut import FEATURES, NEAR_CHANCE_AUC
 from fakescope.data.stylegan import MEAN_STYLE_SEEDS, WHEEL_REQUIREMENT, WHEEL_SHA256
-
-if TYPE_CHECKING:
-    from fakescope.data.demo import DemoConfig, DemoReport
 
 
 def render_readme(report: DemoReport, config: DemoConfig) -> str:

@@ -9,7 +9,7 @@ Example:
     >>> from fakescope.report import evaluate_folder
     >>> scores = evaluate_folder(Detector(model), dataset, split="test")     # the dataset's image limits
     >>> scores.metrics(0.5).n_real, scores.metrics(0.5).n_fake
-    (6, 6)
+    (2, 2)
 """
 
 from fakescope.report.curves import Curves, compute_curves, confident_mistakes

@@ -4,7 +4,7 @@ The numbers on the curves (ROC AUC, average precision) are `BinaryMetrics` field
 
 Example:
     >>> curves = compute_curves(scores)
-    >>> curves.fpr[0], curves.tpr[-1]
+    >>> float(curves.fpr[0]), float(curves.tpr[-1])
     (0.0, 1.0)
     >>> confident_mistakes(scores, 0.5, k=2).columns.tolist()
     ['path', 'split', 'label', 'prob_fake', 'error', 'predicted', 'confidence']

@@ -5,6 +5,7 @@ score through `score_records`, which decodes with the dataset limits (`TRAINING_
 25 px crops are data, not bad uploads) unless the caller chooses others.
 
 Example:
+    >>> from fakescope.data.layout import discover
     >>> scores = score_records(detector, discover(dataset))
     >>> scores
     Scores(12 scored: 6 real, 6 fake; 0 rejected)

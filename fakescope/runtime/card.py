@@ -4,9 +4,9 @@ Stored as one JSON entry (`CARD_METADATA_KEY`) in the ONNX `metadata_props`; wri
 verified by the runtime at load.
 
 Example:
-    >>> card = ModelCard.from_json(text)
+    >>> card = ModelCard.from_json(Detector("model.onnx").card.to_json())
     >>> card.input_spec, card.threshold
-    (InputSpec(height=32, width=32, greyscale=True, value_range=(0.0, 1.0)), 0.5)
+    (InputSpec(height=32, width=32, greyscale=False, value_range=(0.0, 1.0)), 0.5)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Layouts (every field may be empty for a model exported without calibration):
   entries those read have their expected shape (`REPORT_CHECKS`).
 
 Example:
-    >>> check_trust_fields(card)       # raises ModelCardError naming the first bad field
+    >>> check_trust_fields(card)       # a card without calibration passes; a bad field raises ModelCardError
 """
 
 from __future__ import annotations

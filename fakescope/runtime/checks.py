@@ -7,7 +7,8 @@ by name in `CHECKS`, so the CLI, the dashboard and the tests enumerate them inst
 Example:
     >>> list(CHECKS)
     ['face', 'provenance', 'ood', 'conformal', 'tta']
-    >>> CHECKS["face"](Detector().predict("coffee.png"))
+    >>> blank = np.full((256, 256, 3), 200, np.uint8)              # a picture with no face in it
+    >>> CHECKS["face"](Detector(model, face_crop=True).predict(blank))
     'no face found'
 """
 

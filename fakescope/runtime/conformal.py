@@ -7,9 +7,10 @@ smallest calibration score of class y. For an exchangeable image of class y, y i
 probability at least 1 - alpha. A set holding both labels or neither means the model cannot decide at alpha.
 
 Example:
-    >>> q = class_thresholds({"REAL": real_scores, "FAKE": fake_scores}, alpha=0.05)
-    >>> prediction_set(0.97, q)
-    ('FAKE',)
+    >>> scores = {"REAL": [0.01 * i for i in range(40)], "FAKE": [0.01 * i for i in range(40)]}
+    >>> q = class_thresholds(scores, alpha=0.1)
+    >>> prediction_set(0.97, q), prediction_set(0.5, q)
+    (('FAKE',), ())
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Typed errors of the runtime. Every message is one human-readable line.
 
 Example:
+    >>> from fakescope.runtime import load_image
     >>> try:
     ...     load_image(b"not an image")
     ... except InvalidImageError as err:
     ...     print(err)
-    not an image: the data is not a PNG, JPEG, BMP, TIFF, WebP or GIF file
+    image: the data is not a PNG, JPEG, BMP, TIFF, WebP or GIF file
 """
 
 

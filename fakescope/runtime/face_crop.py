@@ -116,8 +116,9 @@ def crop_transform(
     the inverse's first two rows). Without `align` it is a translation by the crop box's top-left corner.
 
     Example:
-        >>> crop_transform(face, (512, 512)) @ [0, 0, 1]  # the crop's top-left corner in the photo
-        array([149., 52., 1.])
+        >>> face = Face((40, 40, 60, 60), 0.9, np.zeros((6, 2)))
+        >>> crop_transform(face, (100, 100), margin=0.5) @ [0, 0, 1]  # the crop's top-left corner
+        array([30., 30., 1.])
     """
     left, top, right, _ = face_crop_box(face, image_size, margin)
     side = right - left

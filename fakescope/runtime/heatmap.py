@@ -1,9 +1,12 @@
 """Grad-CAM post-processing in plain numpy and Pillow: upsample, normalise, colour map, blend.
 
 Example:
-    >>> cams = normalize_cams(raw_cams, (160, 160))   # (N, h, w) graph output -> (N, 160, 160) in [0, 1]
-    >>> picture = overlay(pixels, cams[0], alpha=0.45)  # uint8 (H, W, 3), red = high attention
-    >>> on_photo = place_cams([f.cam for f in result.faces], [f.transform for f in result.faces], (w, h))
+    >>> raw = np.random.default_rng(0).random((2, 5, 5), dtype=np.float32)   # the graph's `cam` output
+    >>> cams = normalize_cams(raw, (160, 160))          # (N, h, w) -> (N, 160, 160) in [0, 1]
+    >>> cams.shape, float(cams.min()) >= 0.0, float(cams.max()) <= 1.0
+    ((2, 160, 160), True, True)
+    >>> overlay(pixels, cams[0], alpha=0.45).shape     # uint8 (H, W, 3), red = high attention
+    (480, 640, 3)
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Example:
     >>> image = load_image("face.jpg")
     >>> image.pixels.shape, image.info.format
-    ((1024, 1024, 3), 'JPEG')
+    ((480, 640, 3), 'JPEG')
 """
 
 from __future__ import annotations

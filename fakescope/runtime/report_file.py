@@ -8,10 +8,9 @@ byte as it was. Checking is one linear pass over the file, read in chunks: a rep
 in memory for its paths, never for its whole text.
 
 Example:
-    >>> with ReportFile("report.csv", resume=True) as report:
+    >>> with ReportFile("report.csv", resume=True) as report:     # a new report: nothing reported yet
     ...     len(report.reported)
-    ...     report.write([row])
-    1000
+    0
 """
 
 from __future__ import annotations

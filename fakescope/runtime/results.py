@@ -4,11 +4,11 @@ Results print in one line, verdict first, and show a small card (verdict, P(fake
 Jupyter; their arrays are read-only and take no part in `repr` or `==`.
 
 Example:
-    >>> result = Detector().predict("group.jpg")
-    >>> result
-    Prediction(FAKE, prob_fake=0.973, threshold=0.994, 'group.jpg' 640x480 JPEG, 2 faces)
-    >>> result.label, len(result.faces), result.face.box if result.face else None
-    ('FAKE', 2, (412, 96, 598, 282))
+    >>> result = Detector("model.onnx").predict("face.jpg")  # the bundled model on a group photo would say
+    >>> result                          # Prediction(FAKE, prob_fake=0.973, threshold=0.994, ..., 2 faces)
+    Prediction(..., 'face.jpg' 640x480 JPEG)
+    >>> result.label in ("REAL", "FAKE"), len(result.faces), result.face   # no face front-end on this model
+    (True, 0, None)
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ were (surrogateescape); JSONL rows are ASCII JSON, CSV is RFC 4180 (CRLF) with s
 folder that cannot be listed gets an error row of its own.
 
 Example:
-    >>> summary = scan_folder(Detector(), "photos/", "report.csv", recursive=True)
+    >>> summary = scan_folder(Detector("model.onnx"), "data/demo", "scan.csv", recursive=True)
     >>> summary.analysed, summary.rejected
-    (998, 2)
+    (12, 0)
 """
 
 from __future__ import annotations

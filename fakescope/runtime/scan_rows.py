@@ -3,7 +3,7 @@
 Example:
     >>> decoded = [decode(detector, Path("a.jpg")), decode(detector, b"...", key="s3://bucket/b.png")]
     >>> [row["label"] or row["error"] for row in analyse(detector, decoded)]
-    ['FAKE', 'b.png: the data is not a PNG, JPEG, BMP, TIFF, WebP or GIF file']
+    ['...', 'b.png: the data is not a PNG, JPEG, BMP, TIFF, WebP or GIF file']
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Example:
     >>> from fakescope.runtime.spec import INPUT_IMAGE, OUTPUT_PROB
-    >>> session.run([OUTPUT_PROB], {INPUT_IMAGE: batch})
+    >>> batch = np.zeros((2, 32, 32, 3), np.float32)
+    >>> [out.shape for out in detector.session.run([OUTPUT_PROB], {INPUT_IMAGE: batch})]
+    [(2, 1)]
 """
 
 INPUT_IMAGE = "image"
