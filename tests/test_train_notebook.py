@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+from support.notebooks import PLOTLY_MIME, run_notebook, shown, text_of
 
 from fakescope.data.toy import write_toy_dataset
 
 pytestmark = pytest.mark.slow
-
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02_train.ipynb"
 
 
 def test_training_notebook_runs_and_leaves_a_run(tmp_path, monkeypatch):
@@ -26,12 +22,13 @@ def test_training_notebook_runs_and_leaves_a_run(tmp_path, monkeypatch):
         "FAKESCOPE_FINE_TUNE_EPOCHS": 1,
     }.items():
         monkeypatch.setenv(key, str(value))
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-    ).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)
+    outputs = run_notebook("02_train.ipynb")
+    titles = [
+        figure["layout"]["title"]["text"]
+        for figure in shown(outputs, PLOTLY_MIME)
+        if "title" in figure["layout"]
+    ]
+    assert any(title.startswith("Confusion matrix") for title in titles)  # the package's figure
+    assert len(shown(outputs, PLOTLY_MIME)) == 2 and "threshold" in text_of(outputs)
     assert (run / "best_model.keras").is_file()
     assert json.loads((run / "metrics.json").read_text())["test"]["n"] == 8

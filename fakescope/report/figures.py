@@ -5,12 +5,13 @@ Each function takes what `fakescope.report` computed (`Curves`, `BinaryMetrics`,
 
 Example:
     >>> roc_figure(compute_curves(scores), scores.metrics(0.5)).layout.title.text
-    'ROC curve · AUC 0.750'
+    'ROC curve · AUC ...'
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from fakescope.report.curves import Curves
@@ -144,4 +145,32 @@ def _dashed() -> dict:
 def _note_if_empty(fig: go.Figure, value: float | None) -> go.Figure:
     if value is None:
         fig.add_annotation(text=_NEEDS_BOTH, x=0.5, y=0.5, showarrow=False, font={"size": 14})
+    return fig
+
+
+def learning_curve_figure(history: pd.DataFrame) -> go.Figure:
+    """ROC AUC and loss per epoch, training and validation, from a run's `history.csv`; the start of the
+    fine-tune phase is marked.
+
+    Example:
+        >>> history = pd.DataFrame({"epoch": [1, 2], "phase": ["head", "fine_tune"], "auc": [0.7, 0.8],
+        ...                         "val_auc": [0.6, 0.7], "loss": [0.6, 0.5], "val_loss": [0.7, 0.6]})
+        >>> [trace.name for trace in learning_curve_figure(history).data]
+        ['auc', 'val_auc', 'loss', 'val_loss']
+    """
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("ROC AUC", "loss"))
+    for column, col in (("auc", 1), ("val_auc", 1), ("loss", 2), ("val_loss", 2)):
+        line = {"color": ACCENT, "dash": "solid" if column.startswith("val") else "dot"}
+        fig.add_trace(
+            go.Scatter(x=history["epoch"], y=history[column], name=column, mode="lines+markers", line=line),
+            1,
+            col,
+        )
+    fine_tune = history.loc[history["phase"] == "fine_tune", "epoch"]
+    if len(fine_tune):
+        fig.add_vline(x=float(fine_tune.min()) - 0.5, line_dash="dot", annotation_text="fine-tune")
+    fig.update_layout(template=PLOT_TEMPLATE, font={"family": FONT_FAMILY, "size": 12}, height=340)
+    fig.update_xaxes(title_text="epoch")
     return fig

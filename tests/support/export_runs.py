@@ -4,13 +4,14 @@ generated datasets and training runs in tmp folders.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from fakescope.export.samples import generated_batch
+from fakescope.report.metrics import binary_metrics
+from fakescope.runs import METRICS_FILE, TRAIN_CONFIG_FILE, Evaluation, TrainRecord, write_run_file
 from fakescope.runtime.preprocess import InputSpec
 
 
@@ -70,10 +71,14 @@ def save_run(
     model = contract_model(arch, size)
     path = folder / "best_model.keras"
     model.save(path)
-    config = {"arch": arch, "input_size": size, "greyscale": greyscale, "data_dir": "data/generated"}
-    (folder / "train_config.json").write_text(json.dumps(config))
+    record = TrainRecord(arch=arch, input_size=size, greyscale=greyscale, data_dir="data/generated")
+    write_run_file(record, folder / TRAIN_CONFIG_FILE)
     if threshold is not None:
-        test = {"n": 30, "roc_auc": 0.91, "accuracy": 0.83, "threshold": threshold}
-        metrics = {"threshold": threshold, "threshold_rule": "max balanced accuracy", "test": test}
-        (folder / "metrics.json").write_text(json.dumps(metrics))
+        labels = np.arange(30) % 2
+        prob = np.linspace(0.05, 0.95, 30) * 0.5 + labels * 0.4
+        valid, test = binary_metrics(labels, prob[::-1], threshold), binary_metrics(labels, prob, threshold)
+        evaluation = Evaluation(
+            str(path), "data/generated", record.spec, threshold, "max balanced accuracy", valid, test
+        )
+        write_run_file(evaluation, folder / METRICS_FILE)
     return path
