@@ -5,9 +5,9 @@ extension (a broken link with one too, so its row says why it could not be read)
 followed, and a folder that cannot be listed reported as such instead of skipped.
 
 Example:
-    >>> listing = find_image_files("photos/", recursive=True)
+    >>> listing = find_image_files("data/demo", recursive=True)
     >>> listing
-    Listing(998 images, 3 others, 1 unreadable)
+    Listing(12 images, ...)
 """
 
 from __future__ import annotations
