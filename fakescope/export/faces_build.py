@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fakescope.export.errors import ExportError, ToleranceError
+from fakescope.export.errors import ExportError
+from fakescope.export.validate import OutputCheck, ValidationReport
 from fakescope.extras import MissingExtraError
 from fakescope.runtime import faces
 from fakescope.runtime.models import models_dir
@@ -45,27 +46,7 @@ TFLITE_SHA256 = "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c2663
 OPSET = 17
 TOLERANCE = 1e-4
 VALIDATION_SEED = 0
-
-
-@dataclass(frozen=True)
-class Check:
-    """One output of the converted model compared with the TFLite interpreter's."""
-
-    name: str
-    shape: tuple[int, ...]
-    measure: str
-    difference: float
-
-    @property
-    def passed(self) -> bool:
-        return self.difference <= TOLERANCE
-
-    def line(self) -> str:
-        mark, cmp = ("✓", "<=") if self.passed else ("x", ">")
-        shape = str(self.shape)
-        return (
-            f"{mark} {self.name:<15} {shape:<13} {self.measure} {self.difference:.1e} {cmp} {TOLERANCE:.0e}"
-        )
+_RAW = ("regressors", "classificators")
 
 
 @dataclass(frozen=True)
@@ -75,11 +56,15 @@ class BuildResult:
     path: Path
     tflite_sha256: str
     onnx_sha256: str
-    checks: tuple[Check, ...]
+    validation: ValidationReport
+
+    @property
+    def checks(self) -> tuple[OutputCheck, ...]:
+        return self.validation.checks
 
     @property
     def report(self) -> str:
-        return "\n".join(check.line() for check in self.checks)
+        return self.validation.table()
 
 
 def default_cache_dir() -> Path:
@@ -230,42 +215,34 @@ def validation_inputs(seed: int = VALIDATION_SEED) -> list[np.ndarray]:
     return tensors
 
 
-def compare(finder: faces.FaceFinder, tflite: Path, tensors: list[np.ndarray]) -> tuple[Check, ...]:
-    """ONNX vs TFLite: raw outputs (largest difference over max(1, largest |ref|)), then the decoded boxes,
-    keypoints and scores (largest absolute difference).
+def compare(finder: faces.FaceFinder, tflite: Path, tensors: list[np.ndarray]) -> ValidationReport:
+    """ONNX vs TFLite, as the exporter validates (one `OutputCheck` a value): raw outputs (largest difference
+    over max(1, largest |ref|)), then the decoded boxes, keypoints and scores (largest absolute difference).
 
     Raw outputs reach 1e4 on flat inputs, where float32 sums taken in another order differ by 1e-2, so they
     are compared relative to their scale; decoded values are in [0, 1] units and compared as they are.
     """
     reference = tflite_runner(tflite)
     worst = {name: 0.0 for name in ("regressors", "classificators", "boxes", "keypoints", "scores")}
+    shapes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
     for tensor in tensors:
         ours, ref = finder.raw(tensor), reference(tensor)
-        for name, a, b in zip(("regressors", "classificators"), ours, ref, strict=True):
-            worst[name] = max(worst[name], float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b))))))
-        for name, a, b in zip(
-            ("boxes", "keypoints", "scores"),
-            faces.decode(*ours, finder.anchors),
-            faces.decode(*ref, finder.anchors),
-            strict=True,
-        ):
-            worst[name] = max(worst[name], float(np.max(np.abs(a - b))))
-    shapes = {
-        "regressors": (1, 896, 16),
-        "classificators": (1, 896, 1),
-        "boxes": (896, 4),
-        "keypoints": (896, 6, 2),
-        "scores": (896,),
-    }
-    return tuple(
-        Check(
+        decoded = zip(faces.decode(*ours, finder.anchors), faces.decode(*ref, finder.anchors), strict=True)
+        for name, (a, b) in zip(worst, [*zip(ours, ref, strict=True), *decoded], strict=True):
+            scale = max(1.0, float(np.max(np.abs(b)))) if name in _RAW else 1.0
+            worst[name] = max(worst[name], float(np.max(np.abs(a - b))) / scale)
+            shapes[name] = (tuple(b.shape), tuple(a.shape))
+    checks = tuple(
+        OutputCheck(
             name,
-            shapes[name],
-            "max diff / max(1, max |ref|)" if name in ("regressors", "classificators") else "max abs diff",
-            diff,
+            *shapes[name],
+            difference=diff,
+            limit=TOLERANCE,
+            measure="max diff / max(1, max |ref|)" if name in _RAW else "max abs diff",
         )
         for name, diff in worst.items()
     )
+    return ValidationReport("onnx", "tflite", checks, len(tensors))
 
 
 def build_face_detector(
@@ -295,14 +272,12 @@ def build_face_detector(
         data = convert_tflite(tflite).SerializeToString()
         candidate = Path(tmp) / faces.MODEL_FILE.name
         candidate.write_bytes(data)
-        checks = compare(faces.FaceFinder(candidate), tflite, validation_inputs())
-    failed = [c for c in checks if not c.passed]
-    if failed:
-        raise ToleranceError("ONNX BlazeFace differs from TFLite: " + "; ".join(c.line() for c in failed))
+        validation = compare(faces.FaceFinder(candidate), tflite, validation_inputs())
+    validation.raise_for_failures()
     target_dir.mkdir(parents=True, exist_ok=True)
     path = target_dir / faces.MODEL_FILE.name
     path.write_bytes(data)
-    return BuildResult(path, TFLITE_SHA256, hashlib.sha256(data).hexdigest(), checks)
+    return BuildResult(path, TFLITE_SHA256, hashlib.sha256(data).hexdigest(), validation)
 
 
 def _interpreter(tflite: Path):

@@ -45,6 +45,8 @@ class OutputCheck:
     difference: float | None = None
     limit: float | None = None
     note: str = ""
+    measure: str = ""
+    """How `difference` was measured; defaults to the measure of the exporter's output of that name."""
 
     @property
     def passed(self) -> bool:
@@ -63,7 +65,7 @@ class OutputCheck:
             return f"x {self.name:<{_WIDTH}} shape {self.actual_shape} != reference {self.expected_shape}"
         mark, cmp = ("✓", "<=") if self.passed else ("x", ">")
         shape = str(self.actual_shape)
-        measure = _MEASURES.get(self.name, _MAP_MEASURE)
+        measure = self.measure or _MEASURES.get(self.name, _MAP_MEASURE)
         line = f"{mark} {self.name:<{_WIDTH}} {shape:<18} {measure} {self.difference:.1e}"
         line = f"{line} {cmp} {self.limit:g}"
         return f"{line} ({self.note})" if self.note else line
