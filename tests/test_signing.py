@@ -159,7 +159,7 @@ def test_cli_keygen_and_info_trust(tmp_path, signed):
 
 
 def test_export_sign_writes_a_model_that_verifies(tmp_path):
-    from test_export_helpers import save_run
+    from support.export_runs import save_run
 
     private, public = generate_keypair(tmp_path / "pub")
     model, out = save_run(tmp_path / "run"), tmp_path / "exported.onnx"
