@@ -31,7 +31,7 @@ def trained_model(arch: str, steps: int = 12, seed: int = 0):
     of 0; `nontrivial_head` then sets the logit kernel so both classes' evidence shows in the maps.
     """
     import keras
-    from test_export_helpers import nontrivial_head
+    from support.export_runs import nontrivial_head
 
     from fakescope.train.models import build_model
 

@@ -91,7 +91,7 @@ def test_a_model_without_the_cam_family_says_so_in_one_line(tiny_model_path, ima
 
 
 def test_evaluate_faithfulness_ranks_the_methods_on_the_test_split(tmp_path):
-    from test_export_helpers import write_dataset
+    from support.export_runs import write_dataset
 
     from fakescope.data.layout import TRAINING_LIMITS, discover
     from fakescope.report.faithfulness import dataset_faithfulness

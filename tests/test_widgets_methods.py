@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_export_helpers import write_dataset
+from support.export_runs import write_dataset
 
 from fakescope.data.layout import discover
 from fakescope.report.faithfulness import dataset_faithfulness

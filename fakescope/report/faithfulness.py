@@ -5,9 +5,11 @@ uses, so the demo set's 25 px crops count); every method's ROAD and deletion/ins
 and the methods ranked by ROAD's combined score. Unreadable files are counted, not fatal.
 
 Example:
-    >>> summary = dataset_faithfulness(Detector("m.onnx"), discover("data/demo"), split="test")
-    >>> summary[0]
-    MethodFaithfulness(layercam, n=90, road_combined=0.214, ...)
+    >>> from fakescope.data.layout import discover
+    >>> records = discover("data/demo")
+    >>> summary = dataset_faithfulness(Detector(), records, ["gradcam", "layercam"], max_images=2)
+    >>> summary[0]                      # the more faithful of the two on two test images
+    MethodFaithfulness(..., n=2, road_combined=...)
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ risk-coverage curve of selective prediction, and the AUC under each robustness d
 Each takes what `fakescope.uncertainty` computed and returns a `go.Figure`, like `fakescope.report.figures`.
 
 Example:
+    >>> from fakescope.uncertainty.reliability import reliability
+    >>> labels, prob, raw = [0, 0, 1, 1], [0.2, 0.4, 0.6, 0.9], [0.05, 0.4, 0.6, 0.99]
     >>> reliability_figure(reliability(labels, prob), reliability(labels, raw)).layout.title.text
-    'Reliability · ECE 0.041 (0.087 before temperature scaling)'
+    'Reliability · ECE ... (... before temperature scaling)'
 """
 
 from __future__ import annotations

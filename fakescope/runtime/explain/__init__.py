@@ -3,8 +3,8 @@
 Example:
     >>> from fakescope.runtime import Detector
     >>> explanation = Detector().explain("face.jpg", methods=["gradcam", "layercam"])
-    >>> explanation.maps["layercam"].shape, round(explanation.faithfulness["layercam"].road_combined, 2)
-    ((32, 32), 0.21)
+    >>> explanation.maps["layercam"].shape, type(explanation.faithfulness["layercam"].road_combined)
+    ((32, 32), <class 'float'>)
 """
 
 from fakescope.runtime.explain.base import (

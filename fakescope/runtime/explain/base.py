@@ -5,8 +5,14 @@ enumerate `CAM_METHODS` instead of repeating lists. The base owns the pipeline's
 input, min-max normalise); a member only says which graph outputs it needs and computes its raw map.
 
 Example:
-    >>> method = cam_method("scorecam", top_k=16)
-    >>> maps = method(CamInputs(batch, outputs, logits))    # float32 (N, H, W) in [0, 1]
+    >>> import numpy as np
+    >>> method = cam_method("gradcam")
+    >>> batch = np.zeros((2, 32, 32, 3), np.float32)
+    >>> names = [o.name for o in detector.session.get_outputs()]
+    >>> outputs = dict(zip(names, detector.session.run(names, {"image": batch})))
+    >>> maps = method(CamInputs(batch, outputs))    # float32 (N, H, W) in [0, 1]
+    >>> maps.shape[0], maps.dtype
+    (2, dtype('float32'))
 """
 
 from __future__ import annotations

@@ -14,10 +14,12 @@ Both remove pixels in the order the map ranks them and watch the score of the cl
 Every perturbed input of one map is scored in one call of `score`, which runs the model in batches.
 
 Example:
-    >>> result = faithfulness(tensor, cam, lambda batch: detector_probs(batch))
-    >>> result.sentence()
-    'removing the 20% most-attended pixels moves P(fake) from 0.98 to 0.31; removing the 20% least-attended
-    moves it to 0.96'
+    >>> import numpy as np
+    >>> tensor = np.random.default_rng(0).random((32, 32, 3), dtype=np.float32)
+    >>> cam = np.zeros((32, 32)); cam[:16] = 1.0            # attends to the top half
+    >>> result = faithfulness(tensor, cam, lambda batch: batch[:, :16].mean(axis=(1, 2, 3)))  # a toy score
+    >>> result.sentence()       # e.g. 'removing the 20% most-attended pixels moves P(fake) from 0.98 to ...'
+    'removing the 20% most-attended pixels moves P(fake) from ...'
 """
 
 from __future__ import annotations

@@ -6,7 +6,11 @@ conjugate gradients on the pixel grid (no scipy in the runtime). Gaussian noise 
 pixels, so the removal leaks neither the mask's shape (the imputation is smooth) nor its values.
 
 Example:
+    >>> tensor = np.random.default_rng(0).random((32, 32, 3))
+    >>> removed = np.zeros((32, 32), bool); removed[8:16, 8:16] = True
     >>> imputed = impute(tensor, removed, noise=0.01, rng=np.random.default_rng(0))
+    >>> imputed.shape, bool(np.all(imputed[~removed] == tensor[~removed].astype(np.float32)))
+    ((32, 32, 3), True)
 """
 
 from __future__ import annotations
