@@ -54,6 +54,19 @@ def test_keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites(t
         load_private_key(public)
 
 
+@pytest.mark.parametrize("stem", ["", " ", "keys/", ".", "keys/.."])
+def test_keygen_refuses_a_stem_that_names_no_file(tmp_path, monkeypatch, stem):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keys").mkdir()
+    with pytest.raises(SigningError, match="needs a file name"):
+        generate_keypair(stem)
+    result = CliRunner().invoke(cli, ["keygen", stem])
+    # One line: ours, or click's when the stem is an existing folder.
+    assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit)
+    assert result.output.count("Error") == 1 and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["keys"]  # no hidden .key / .pub written
+
+
 def test_a_signed_model_verifies_with_the_publishers_key(signed, keys):
     detector = Detector(signed, trust=keys[1])
     assert detector.sealed.signed

@@ -38,9 +38,13 @@ def generate_keypair(stem: str | os.PathLike) -> tuple[Path, Path]:
     """Write a new key pair: `STEM.key` (private, PKCS#8 PEM, readable by you only) and `STEM.pub`.
 
     Raises:
-        SigningError: either file exists already (a key is never overwritten) or cannot be written.
+        SigningError: `stem` names no file (empty, or a folder such as "keys/"), either file exists already
+            (a key is never overwritten) or cannot be written.
     """
-    private_path, public_path = Path(f"{os.fspath(stem)}.key"), Path(f"{os.fspath(stem)}.pub")
+    text = os.fspath(stem)
+    if not text.strip() or text.endswith(("/", os.sep)) or Path(text).name in ("", ".", ".."):
+        raise SigningError(f"the key pair needs a file name to start from (e.g. publisher); got {text!r}")
+    private_path, public_path = Path(f"{text}.key"), Path(f"{text}.pub")
     for path in (private_path, public_path):
         if path.exists():
             raise SigningError(f"{path} exists already; keys are never overwritten")
