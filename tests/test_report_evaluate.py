@@ -81,3 +81,19 @@ def test_bad_arguments_and_folders_are_refused(detector, dataset, tmp_path):
         score_records(detector, discover(dataset), batch_size=0)
     with pytest.raises(DatasetLayoutError):
         evaluate_folder(detector, tmp_path)
+
+
+def test_an_evaluation_reads_the_onnx_model_once(detector, dataset, monkeypatch):
+    from fakescope.export.evaluate_onnx import evaluate_onnx
+    from fakescope.runtime import detector as detector_module
+    from fakescope.train.evaluate import evaluate_model
+
+    reads = []
+    original = detector_module.read_model_bytes
+    monkeypatch.setattr(
+        detector_module, "read_model_bytes", lambda path: reads.append(path) or original(path)
+    )
+    evaluation = evaluate_model(detector.model_path, dataset)
+    assert reads == [detector.model_path] and evaluation.test.n == 9 - 1  # the corrupt file is skipped
+    reads.clear()
+    assert evaluate_onnx(detector.model_path, dataset)["n"] == 8 and reads == [detector.model_path]
