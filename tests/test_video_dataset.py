@@ -66,3 +66,18 @@ def test_each_crop_holds_the_face_and_reruns_refuse_to_overwrite(tmp_path):
         assert pixels.shape[0] == pixels.shape[1] and find_faces(pixels)
     again = subprocess.run(command, capture_output=True, text=True)
     assert again.returncode == 1 and "is not empty" in again.stderr
+
+
+def test_a_video_without_a_decodable_frame_is_skipped_and_not_counted(tmp_path):
+    from fakescope.video.dataset import extract_faces
+
+    videos = tmp_path / "videos"
+    for label in ("real", "fake"):
+        (videos / label).mkdir(parents=True)
+        write_video(videos / label / "face.mp4", [scene((200, 150), [(real_head(), 5, 10, 0.5)])] * 2)
+    mkv = write_video(tmp_path / "whole.mkv", [scene((64, 48), [])] * 3).read_bytes()
+    (videos / "real" / "cut.mkv").write_bytes(mkv[: mkv.index(b"\x1f\x43\xb6\x75") + 64])  # no whole frame
+    report = extract_faces(videos, tmp_path / "faces", frames_per_video=2, fractions=(1.0, 0.0, 0.0))
+    assert report.skipped == [(str(videos / "real" / "cut.mkv"), "cut.mkv: no decodable frame")]
+    assert report.videos["train"] == {"real": 1, "fake": 1}
+    assert report.crops["train"] == {"real": 2, "fake": 2}

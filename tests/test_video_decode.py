@@ -127,6 +127,7 @@ def hostile_files(tmp_path) -> dict[str, tuple[object, type, str]]:
     Image.fromarray(numbered_frames(1)[0]).save(jpeg, "JPEG")
     mkv = mkv_bytes(tmp_path)
     return {
+        "nothing.mp4": (b"", NotAVideoError, "an empty file"),
         "notes.mp4": (b"just some text, not a video at all\n" * 20, NotAVideoError, "not a video file"),
         "photo.mp4": (jpeg.getvalue(), NotAVideoError, "a JPEG image, not a video"),
         "truncated.mp4": (good[: len(good) // 2], CorruptVideoError, "corrupt or truncated"),
@@ -149,6 +150,7 @@ def hostile_files(tmp_path) -> dict[str, tuple[object, type, str]]:
 @pytest.mark.parametrize(
     "name",
     [
+        "nothing.mp4",
         "notes.mp4",
         "photo.mp4",
         "truncated.mp4",

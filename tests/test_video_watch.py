@@ -14,7 +14,7 @@ from onnx_fixtures import write_tiny_model
 from video_factory import real_head, scene, write_video
 
 from fakescope.runtime import Detector
-from fakescope.video import InvalidVideoError, NotAVideoError
+from fakescope.video import InvalidVideoError, NoFramesError, NotAVideoError
 from fakescope.video.watch import watch
 
 
@@ -72,6 +72,14 @@ def test_bad_sources_are_one_typed_error(face_model, tmp_path):
         list(watch(Detector(face_model), str(text)))
     with pytest.raises(InvalidVideoError, match="no such file, camera index or stream URL"):
         list(watch(Detector(face_model), str(tmp_path / "missing.mp4")))
+
+
+def test_a_file_with_no_decodable_frame_is_an_error_not_an_empty_watch(face_model, short_clip, tmp_path):
+    mkv = write_video(tmp_path / "whole.mkv", [scene((64, 48), [])] * 3).read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(mkv[: mkv.index(b"\x1f\x43\xb6\x75") + 64])  # headers, then the first cluster cut short
+    with pytest.raises(NoFramesError, match=r"^cut\.mkv: no decodable frame$"):
+        list(watch(Detector(face_model), str(cut)))
 
 
 def test_cli_watch_prints_json_lines_and_one_error_line(face_model, clip, tmp_path):

@@ -157,6 +157,8 @@ def open_video(
 
 
 def _opened(av, handle: BinaryIO, name: str | None, size: int, limits: VideoLimits, owned) -> OpenVideo:
+    if size == 0:
+        raise NotAVideoError(f"{_label(name)}: an empty file, not a video")
     here = handle.tell()
     head = handle.read(16)
     handle.seek(here)

@@ -27,7 +27,7 @@ from PIL import Image
 from fakescope.runtime.face_crop import DEFAULT_MARGIN, crop_face
 from fakescope.runtime.faces import FaceFinder, select_faces
 from fakescope.video.container import VIDEO_EXTENSIONS, open_video
-from fakescope.video.errors import InvalidVideoError
+from fakescope.video.errors import InvalidVideoError, NoFramesError
 from fakescope.video.frames import read_frames
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
 from fakescope.video.sampler import evenly_spaced, plan_reads
@@ -46,7 +46,7 @@ class VideoRecord:
 
 @dataclass(frozen=True)
 class FramesReport:
-    """What an extraction wrote: videos and crops per split and class, and the videos skipped with why."""
+    """What an extraction wrote: videos read and crops per split and class, the videos skipped with why."""
 
     videos: dict[str, dict[str, int]]
     crops: dict[str, dict[str, int]]
@@ -144,15 +144,16 @@ def extract_faces(
             written = _extract_one(record, folder, finder, frames_per_video, margin, size, limits)
         except InvalidVideoError as err:
             skipped.append((str(record.path), str(err)))
-            written = []
+            continue
+        finally:
+            if progress:
+                progress(done, len(records))
         videos[record.split][record.label] += 1
         crops[record.split][record.label] += len(written)
         rows += [
             {**row, "video": str(record.path), "split": record.split, "label": record.label}
             for row in written
         ]
-        if progress:
-            progress(done, len(records))
     _write_csv(out / "manifest.csv", MANIFEST_COLUMNS, rows)
     _write_csv(out / "skipped.csv", ("video", "error"), [{"video": v, "error": e} for v, e in skipped])
     return FramesReport(videos, crops, skipped, out)
@@ -165,9 +166,11 @@ def _extract_one(record, folder: Path, finder, count, margin, size, limits) -> l
         interval = 1.0 / (video.info.fps or 25.0)
         times = evenly_spaced(max(video.info.duration_s, interval), count)
         reads = plan_reads(times, video.keyframes, interval)
+        decoded = False
         for frame in read_frames(
             video, reads, max_side=limits.analysis_side, max_decoded=limits.max_frames_decoded
         ):
+            decoded = True
             faces = select_faces(finder.find(frame.pixels))
             if not faces:
                 continue
@@ -180,6 +183,8 @@ def _extract_one(record, folder: Path, finder, count, margin, size, limits) -> l
             scale = frame.size[0] / frame.pixels.shape[1]
             box = " ".join(str(round(v * scale)) for v in face.box)
             written.append({"crop": str(folder / name), "time": round(frame.time, 4), "box": box})
+        if not decoded:
+            raise NoFramesError(f"{record.path.name}: no decodable frame")
     return written
 
 

@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from fakescope.runtime.images import DecodedImage, ImageInfo
 from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.video.aggregation import DEFAULT_AGGREGATION, aggregate, check_aggregation
 from fakescope.video.container import open_video
-from fakescope.video.errors import InvalidVideoError
+from fakescope.video.errors import InvalidVideoError, NoFramesError
 from fakescope.video.limits import VideoLimits
 from fakescope.video.live import FrameReader, LiveFrame
 from fakescope.video.tracker import IoUTracker
@@ -124,7 +125,7 @@ def watch(
 
     Raises:
         InvalidVideoError: the source is neither a video file, a camera index nor a URL, or it gave no frame
-            before failing.
+            (it failed or ended first).
     """
     if window < 1:
         raise ValueError(f"`window` must be >= 1. Received: window={window}")
@@ -151,6 +152,9 @@ def watch(
         reader.stop()
     if reader.error and rolling.analysed == 0:
         raise InvalidVideoError(reader.error)
+    if reader.finished and rolling.analysed == 0:  # the source ended without giving a single frame
+        label = Path(source).name if reader.is_file else source
+        raise NoFramesError(f"{label}: no decodable frame")
 
 
 class _Rolling:
