@@ -179,3 +179,52 @@ def test_keyframes_only_triage_judges_keyframes_alone(face_model, tmp_path):
     assert result.sampling.startswith("keyframes")
     assert {round(p.time, 3) for p in result.timeline} <= keys and len(result.timeline) == len(keys)
     assert result.frames_decoded == len(keys)
+
+
+def test_an_image_check_that_flags_most_frames_makes_the_clip_unsure_and_survives_a_new_threshold(
+    tmp_path, clips
+):
+    from dataclasses import replace
+
+    from onnx_fixtures import tiny_card, tiny_model
+
+    from fakescope.export.card_io import seal_model
+    from fakescope.video.verdict import frame_check_reasons
+
+    # Conformal thresholds of 1.0 keep both labels for every face: each frame's image verdict is UNSURE.
+    roomy = {"alpha": 0.1, "scores": {"REAL": [1.0] * 30, "FAKE": [1.0] * 30}}
+    card = replace(tiny_card(face_crop={"enabled": True, "margin": 0.3}), conformal=roomy)
+    path = tmp_path / "roomy.onnx"
+    path.write_bytes(seal_model(tiny_model(32, False, 0), card))
+    result = predict_video(Detector(path), clips["pan"], frames=6)
+    assert result.verdict == "UNSURE" and len(result.tracks) == 1
+    assert result.reasons == ("both labels plausible at alpha=0.1 in 6 of 6 frames with a face",)
+    assert result.with_threshold(0.01).reasons == result.reasons
+    # a check flagging fewer than half of the frames with a face leaves the verdict alone
+    assert frame_check_reasons({"ood": ["unlike"] * 2}, 5) == ()
+    assert frame_check_reasons({"ood": ["unlike"] * 3, "tta": []}, 6) == (
+        "unlike in 3 of 6 frames with a face",
+    )
+
+
+def test_a_new_threshold_keeps_the_metadata_check(tiny_model_path, tmp_path):
+    path = tmp_path / "sora.mp4"
+    with av.open(str(path), "w", format="mp4", options={"movflags": "use_metadata_tags"}) as container:
+        container.metadata["comment"] = "Generated with OpenAI Sora"
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(4):
+            pixels = np.full((48, 64, 3), 60 + 20 * index, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    result = predict_video(Detector(tiny_model_path), path, frames=4)
+    assert min(result.track.scores) > 0.001 and max(result.track.scores) < 0.999
+    strict = result.with_threshold(0.999)  # every frame REAL now, against the declaration
+    assert strict.label == "REAL" and strict.verdict == "UNSURE"
+    assert strict.reasons == (
+        predict_video(Detector(tiny_model_path, threshold=0.999), path, frames=4).reasons
+    )
+    assert any("generated" in reason.lower() for reason in strict.reasons), strict.reasons
+    assert result.with_threshold(0.001).verdict == "FAKE"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from fakescope.runtime.checks import CHECKS
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.images import DecodedImage, ImageInfo
 from fakescope.runtime.preprocess import InputSpec, crop_box
@@ -29,7 +30,7 @@ from fakescope.video.container import OpenVideo, VideoSource, open_video
 from fakescope.video.errors import NoFramesError, VideoTooLargeError
 from fakescope.video.frames import DecodeStats, VideoFrame, prefetched, read_frames
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
-from fakescope.video.results import UNSURE, MostFakeFrame, TimelinePoint, Track, VideoPrediction, VideoTimings
+from fakescope.video.results import MostFakeFrame, TimelinePoint, Track, VideoPrediction, VideoTimings
 from fakescope.video.sampler import (
     DEFAULT_FRAMES,
     Read,
@@ -39,7 +40,7 @@ from fakescope.video.sampler import (
     plan_reads,
 )
 from fakescope.video.tracker import IoUTracker
-from fakescope.video.verdict import clip_verdict, deciding_tracks
+from fakescope.video.verdict import FRAME_CHECKS, deciding_tracks, final_verdict, frame_check_reasons
 
 BATCH_FRAMES = 8
 PREFETCH_FRAMES = 8
@@ -167,6 +168,8 @@ class _Analysis:
         self.tracks: dict[int, _TrackState] = {}
         self.timeline: list[TimelinePoint] = []
         self.thumbnails: list[np.ndarray] = []
+        self.flagged: dict[str, list[str]] = {name: [] for name in FRAME_CHECKS}
+        """Per image check, its reason on each frame with a face where it said UNSURE."""
         self.rotation = 0
 
     def add(self, frames: list[VideoFrame], video: OpenVideo) -> None:
@@ -179,6 +182,10 @@ class _Analysis:
             self.timeline.append(TimelinePoint(frame.time, len(faces), prediction.prob_fake))
             if self.keep_frames:
                 self.thumbnails.append(_thumbnail(frame.pixels))
+            if faces:
+                for check in FRAME_CHECKS:
+                    if reason := CHECKS[check](prediction):
+                        self.flagged[check].append(reason)
             ids = self.tracker.update(np.array([face.box for face in faces], np.float64))
             for track_id, face in zip(ids, faces, strict=True):
                 track = self.tracks.setdefault(track_id, _TrackState())
@@ -203,7 +210,6 @@ class _Analysis:
             )
             for track_id, state in sorted(self.tracks.items())
         )
-        verdict, reasons = clip_verdict(tracks, threshold, len(self.timeline))
         most_fake, prob_fake = None, float(np.mean([p.prob_fake for p in self.timeline]))
         if tracks:
             deciding = max(deciding_tracks(tracks), key=lambda t: t.score)
@@ -212,8 +218,10 @@ class _Analysis:
             size = (info.width, info.height)
             most_fake = MostFakeFrame(state.best_time, deciding.id, size, state.best, state.best_picture)
         label = CLASS_NAMES[1] if prob_fake >= threshold else CLASS_NAMES[0]
-        if declared := info.provenance.disagreement(label):
-            verdict, reasons = UNSURE, (*reasons, declared)
+        checks = frame_check_reasons(self.flagged, sum(1 for point in self.timeline if point.faces))
+        verdict, reasons = final_verdict(
+            tracks, threshold, len(self.timeline), label, info.provenance, checks
+        )
         return VideoPrediction(
             verdict=verdict,
             reasons=reasons,
@@ -226,6 +234,7 @@ class _Analysis:
             timings=timings,
             frames_decoded=decoded,
             sampling=sampling,
+            frame_checks=checks,
             frames=tuple(self.thumbnails),
         )
 

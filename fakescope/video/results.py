@@ -122,7 +122,8 @@ class VideoPrediction:
     """The verdict on one clip: the most fake track decides.
 
     `verdict` is "REAL" or "FAKE" (the deciding track's score against the threshold) or "UNSURE" with
-    `reasons` (no face in any sampled frame, a track that disagrees with itself). `prob_fake` is the deciding
+    `reasons` (no face in any sampled frame, a track that disagrees with itself, an image check that flagged
+    most frames with a face, metadata declaring the opposite). `prob_fake` is the deciding
     track's score (without any face: the mean P(fake) of the frames' centre crops). `timeline` has one point
     per sampled frame; `frames` holds the analysed pictures only when asked for (`keep_frames`).
     """
@@ -138,16 +139,22 @@ class VideoPrediction:
     timings: VideoTimings
     frames_decoded: int
     sampling: str
+    frame_checks: tuple[str, ...] = ()
+    """The reasons of the image checks that flagged most frames with a face (as judged, at the detector's
+    threshold; `with_threshold` keeps them)."""
     frames: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
 
     def with_threshold(self, threshold: float) -> VideoPrediction:
         """The same clip judged at another threshold (tracks relabelled, checks rerun; no model run)."""
         from fakescope.runtime.results import check_threshold
-        from fakescope.video.verdict import clip_verdict
+        from fakescope.video.verdict import final_verdict
 
         check_threshold(threshold)
         tracks = tuple(replace(t, threshold=float(threshold)) for t in self.tracks)
-        verdict, reasons = clip_verdict(tracks, float(threshold), len(self.timeline))
+        label = CLASS_NAMES[1] if self.prob_fake >= threshold else CLASS_NAMES[0]
+        verdict, reasons = final_verdict(
+            tracks, float(threshold), len(self.timeline), label, self.info.provenance, self.frame_checks
+        )
         return replace(self, tracks=tracks, threshold=float(threshold), verdict=verdict, reasons=reasons)
 
     def without_pictures(self) -> VideoPrediction:
