@@ -14,16 +14,20 @@ import sys
 import time
 from pathlib import Path
 
+import dask
 import fsspec
 import pandas as pd
 import pytest
 from bad_inputs import write_corpus
 from dask_processes import DaskProcesses
+from distributed import Client, LocalCluster, WorkerPlugin
 from image_factory import encode, fakescope_command, random_rgb
 from video_factory import real_head, scene, write_video
 
 from fakescope.cluster import read_report, scan_dask, summarize, write_csv
 from fakescope.cluster.manifest import MANIFEST_NAME
+from fakescope.cluster.parts import PART_SUFFIX, part_name
+from fakescope.cluster.sources import Entry
 from fakescope.runtime import Detector
 from fakescope.runtime.errors import ReportError
 from fakescope.runtime.listing import find_image_files
@@ -270,3 +274,44 @@ def _wait_for_parts(report: Path, count: int, process: subprocess.Popen, timeout
             pytest.fail(f"the scan ended before {count} parts were written")
         time.sleep(0.02)
     pytest.fail(f"no {count} parts within {timeout} s")
+
+
+class _DiesOn(WorkerPlugin):
+    """Kills its worker process whenever the task of `part` starts: a partition no worker survives."""
+
+    name = "test-dies-on"
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if finish == "executing" and self.part in str(key):
+            os._exit(1)
+
+
+def test_a_partition_that_kills_every_worker_becomes_error_rows(photos, tiny_model_path, tmp_path):
+    """Dask gives up on a task once `allowed-failures` workers died running it (1 here, 3 by default), and
+    on one queued on the same workers: only the file that kills them gets an error row, each other its row."""
+    files = _image_files(photos)[:6]
+    flat = tmp_path / "photos"
+    flat.mkdir()
+    for path in files:
+        (flat / path.name).write_bytes(path.read_bytes())
+    listed = sorted(flat.iterdir())
+    poisoned = part_name(2, [Entry(str(listed[2]))])
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as local,
+        Client(local, set_as_default=False) as client,
+    ):
+        client.register_plugin(_DiesOn(poisoned.removesuffix(PART_SUFFIX)))
+        summary = scan_dask(
+            tiny_model_path, flat, tmp_path / "r", scheduler=local.scheduler_address, partition_size=1
+        )
+    rows = read_report(tmp_path / "r").set_index("path")
+    assert sorted(rows.index) == [str(p) for p in listed] and summary.rejected == 1
+    assert (
+        rows.loc[str(listed[2]), "error"]
+        == f"{listed[2].name}: a Dask worker died each time it analysed this file"
+    )
+    assert (rows.drop(index=str(listed[2]))["error"] == "").all()

@@ -3,9 +3,11 @@
 The client only lists: it streams the source's keys into partitions, skips the parts a resumed report already
 has, and keeps a bounded number of partitions in flight (twice the cluster's threads), so ten million keys
 never sit in one list. Workers read the files, run their own Detector (`DetectorPlugin`) and write each part
-atomically. A worker killed mid-partition costs only that partition: Dask runs it again elsewhere. A killed
-client loses nothing written: `resume=True` skips every finished part. The report folder is locked against a
-second scan while one writes it.
+atomically. A worker killed mid-partition costs only that partition: Dask runs it again elsewhere. A
+partition whose workers die every time (Dask gives up after `distributed.scheduler.allowed-failures`) runs
+again at the end, one file per task and alone, so only a file that kills workers itself gets an error row.
+A killed client loses nothing written: `resume=True` skips every finished part. The report folder is locked
+against a second scan while one writes it.
 
 Example:
     >>> summary = scan_dask("models/fakescope-demo.onnx", "s3://bucket/photos", "report/", workers=4)
@@ -17,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 
+import pyarrow as pa
 from distributed import KilledWorker, as_completed
 
 from fakescope.cluster.client import dask_client
@@ -31,6 +35,7 @@ from fakescope.cluster.parts import (
     PART_PREFIX,
     PART_SUFFIX,
     part_name,
+    partition_rows,
     rows_to_table,
     run_partition,
     write_part,
@@ -43,6 +48,8 @@ from fakescope.runtime.report_lock import hold_exclusive
 from fakescope.runtime.scan_rows import error_row
 from fakescope.video.sampler import DEFAULT_FRAMES
 from fakescope.video.scan import VideoJudge
+
+DIED = "a Dask worker died each time it analysed this file"
 
 
 @dataclass(frozen=True)
@@ -168,22 +175,24 @@ def _run(client, src, folder, partitions, finished, options, threshold, progress
     tag = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
     entries_of = {}
 
+    suspects: list[tuple[str, list[Entry]]] = []
+
+    def count(done: dict) -> None:
+        counts["rows"] += done["rows"]
+        counts["rejected"] += done["errors"]
+        if progress:
+            progress(done["rows"])
+
     def collect(until: int) -> None:
         while pending.count() > until:
             future = next(pending)
+            entries = entries_of.pop(future.key)
             try:
-                done = future.result()
-            except KilledWorker:  # the partition itself kills workers: record every file instead of looping
-                entries = entries_of[future.key]
-                reason = "a Dask worker died each time it analysed this file's partition"
-                table = rows_to_table([error_row(e.key, threshold, e.error or reason) for e in entries])
-                write_part(table, folder / future.key.split("/", 1)[1])
-                done = {"rows": len(entries), "errors": len(entries)}
-            entries_of.pop(future.key, None)
-            counts["rows"] += done["rows"]
-            counts["rejected"] += done["errors"]
-            if progress:
-                progress(done["rows"])
+                count(future.result())
+            except (
+                KilledWorker
+            ):  # its workers kept dying: this partition, or one queued beside it, kills them
+                suspects.append((future.key, entries))
 
     for index, entries in enumerate(partitions):
         name = part_name(index, entries)
@@ -197,7 +206,28 @@ def _run(client, src, folder, partitions, finished, options, threshold, progress
         pending.add(client.submit(run_partition, entries, src, str(folder / name), *options, key=key))
         collect(in_flight)
     collect(0)
+    for key, entries in suspects:
+        count(_one_by_one(client, key, entries, src, folder / key.split("/", 1)[1], options, threshold))
     return plan, counts
+
+
+def _one_by_one(client, key, entries, src, path, options, threshold) -> dict:
+    """A partition Dask gave up on, its files run one at a time with nothing else on the cluster, so only a
+    file that itself kills every worker it reaches gets an error row; then its part, written here."""
+    tables = []
+    for number, entry in enumerate(entries):
+        future = client.submit(partition_rows, [entry], src, *options, key=f"{key}/file-{number}", pure=False)
+        try:
+            tables.append(future.result())
+        except KilledWorker:
+            tables.append(rows_to_table([error_row(entry.key, threshold, f"{_name(entry.key)}: {DIED}")]))
+    table = pa.concat_tables(tables)
+    write_part(table, path)
+    return {"rows": table.num_rows, "errors": sum(1 for error in table.column("error").to_pylist() if error)}
+
+
+def _name(key: str) -> str:
+    return posixpath.basename(key.rstrip("/")) or key
 
 
 def _prepare(folder: Path, manifest: Manifest, resume: bool) -> set[str]:

@@ -96,6 +96,13 @@ def run_partition(
     return {"part": Path(path).name, "rows": table.num_rows, "errors": errors}
 
 
+def partition_rows(
+    entries: list[Entry], source: Source, batch_size: int = 32, frames: int = DEFAULT_FRAMES
+) -> pa.Table:
+    """A Dask task: the rows of `entries` by this worker's Detector, returned instead of written."""
+    return scan_partition(worker_detector(), entries, source, batch_size, frames)
+
+
 def _decoded(detector: Detector, entry: Entry, source: Source) -> Decoded:
     if entry.error:
         return entry.key, None, entry.error
