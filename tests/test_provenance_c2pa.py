@@ -3,6 +3,7 @@ offline (valid, tampered, untrusted signer, stripped, malformed), and never a ne
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from c2pa_factory import make_credentials, sign
 from image_factory import encode
 from provenance_factory import jpeg, picture, stripped
 
-from fakescope.provenance import C2paChecker, checker_if_installed
+from fakescope.provenance import C2paChecker, C2paTrustError, checker_if_installed
 from fakescope.runtime import Detector, load_image
 
 HERE = Path(__file__).parent
@@ -154,3 +155,28 @@ def test_one_checker_serves_many_threads(signed, checker):
     with ThreadPoolExecutor(4) as pool:
         states = set(pool.map(lambda _: checker(signed, "image/jpeg").signature, range(40)))
     assert states == {"valid"}
+
+
+def test_trust_anchors_that_are_not_pem_certificates_are_a_typed_error():
+    with pytest.raises(C2paTrustError, match="trust anchors are not usable"):
+        C2paChecker(trust_anchors="garbage\n")
+
+
+@pytest.mark.parametrize("anchors", ["/dev/zero", "fifo", "garbage.pem", "missing.pem", "binary.pem"])
+def test_info_and_predict_refuse_bad_c2pa_trust_files_in_one_line(tmp_path, anchors):
+    (tmp_path / "garbage.pem").write_text("not a certificate\n")
+    (tmp_path / "binary.pem").write_bytes(bytes(range(256)))
+    os.mkfifo(tmp_path / "fifo")
+    image = tmp_path / "photo.jpg"
+    image.write_bytes(jpeg())
+    path = anchors if anchors.startswith("/") else str(tmp_path / anchors)
+    for command in (["info", str(image)], ["predict", str(image)]):
+        out = subprocess.run(
+            [sys.executable, "-m", "fakescope", *command, "--c2pa-trust", path],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        (error,) = [line for line in out.stderr.splitlines() if line.startswith("Error:")]
+        assert "--c2pa-trust" in error, out.stderr

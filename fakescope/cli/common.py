@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from fakescope.runtime import Detector, ModelError
@@ -79,15 +77,12 @@ model_option = click.option(
 
 def c2pa_checker(trust: str | None):
     """The offline C2PA checker of the `provenance` extra, or None when it is not installed."""
-    from fakescope.provenance import checker_if_installed
+    from fakescope.provenance import C2paTrustError, checker_if_installed, read_trust_anchors
 
-    anchors = None
-    if trust:
-        try:
-            anchors = Path(trust).read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as err:
-            raise click.BadParameter(f"cannot read {trust}: {err}", param_hint="--c2pa-trust") from None
-    checker = checker_if_installed(anchors)
+    try:
+        checker = checker_if_installed(read_trust_anchors(trust) if trust else None)
+    except C2paTrustError as err:
+        raise click.BadParameter(str(err), param_hint="--c2pa-trust") from None
     if checker is None and trust:
         raise click.ClickException(
             "--c2pa-trust needs the provenance extra: pip install 'fakescope[provenance]'"

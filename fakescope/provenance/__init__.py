@@ -11,6 +11,11 @@ Example:
     C2paChecker(offline, trusting no signer)
 """
 
-from fakescope.provenance.c2pa_check import C2paChecker, checker_if_installed
+from fakescope.provenance.c2pa_check import (
+    C2paChecker,
+    C2paTrustError,
+    checker_if_installed,
+    read_trust_anchors,
+)
 
-__all__ = ["C2paChecker", "checker_if_installed"]
+__all__ = ["C2paChecker", "C2paTrustError", "checker_if_installed", "read_trust_anchors"]

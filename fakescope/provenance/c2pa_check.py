@@ -20,9 +20,13 @@ from __future__ import annotations
 import io
 import json
 
+from fakescope.runtime.errors import FakescopeError, first_line
+from fakescope.runtime.files import read_regular_file
 from fakescope.runtime.provenance import MAX_RAW_CHARS, C2paAction, C2paSummary, clip
 
 MAX_ACTIONS = 16
+MAX_TRUST_BYTES = 1024 * 1024
+"""Largest trust-anchor file read (a PEM root certificate is about 2 KB)."""
 MAX_FAILURES = 8
 STATES = {"Trusted": "valid", "Valid": "untrusted", "Invalid": "invalid"}
 
@@ -38,12 +42,35 @@ OFFLINE = {
 """Settings that keep c2pa-rs off the network: no remote manifests, no OCSP, no allowed hosts at all."""
 
 
+class C2paTrustError(FakescopeError, ValueError):
+    """The C2PA trust anchors cannot be read, or are not PEM certificates c2pa-rs accepts."""
+
+
+def read_trust_anchors(path) -> str:
+    """The PEM text of a trust-anchor file: a regular file of at most `MAX_TRUST_BYTES`, ASCII.
+
+    Raises:
+        C2paTrustError: missing, unreadable, not a regular file (a FIFO, `/dev/zero`), too large, not text.
+    """
+    try:
+        data = read_regular_file(path, MAX_TRUST_BYTES)
+    except (OSError, ValueError) as err:
+        raise C2paTrustError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        raise C2paTrustError(f"{path} is not PEM text") from None
+
+
 class C2paChecker:
     """Callable `(data, mime_type) -> C2paSummary`, one c2pa `Context` built once and shared.
 
     Args:
         trust_anchors: PEM root certificates whose signers are trusted. Defaults to None: no signer is
             trusted, so an intact manifest is "untrusted" (C2PA's own trust list is never fetched).
+
+    Raises:
+        C2paTrustError: `trust_anchors` is not PEM certificates c2pa-rs accepts.
     """
 
     def __init__(self, trust_anchors: str | None = None) -> None:
@@ -52,7 +79,10 @@ class C2paChecker:
         self._c2pa = c2pa
         self._trusting = trust_anchors is not None
         settings = {**OFFLINE, "trust": {"trust_anchors": trust_anchors}}
-        self._context = c2pa.Context.from_dict(settings)
+        try:
+            self._context = c2pa.Context.from_dict(settings)
+        except c2pa.C2paError as err:
+            raise C2paTrustError(f"the C2PA trust anchors are not usable ({first_line(err)})") from None
 
     def __repr__(self) -> str:
         trust = "trusting the given roots" if self._trusting else "trusting no signer"
