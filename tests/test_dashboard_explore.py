@@ -60,6 +60,13 @@ def test_explorer_measures_the_folder_and_shows_every_figure_and_the_summary(set
             field.fill(data.name)
             field.press("Enter")
             page.get_by_text(f"{data.name} holds a dataset").wait_for(timeout=30_000)
+            field.fill(f"{data.name}/{'a' * 300}")  # a name the system refuses: said in the page, not raised
+            field.press("Enter")
+            page.get_by_text("is not a folder").wait_for(timeout=30_000)
+            assert page.get_by_text(f"{data.name} holds a dataset").count() == 0
+            field.fill(data.name)
+            field.press("Enter")
+            page.get_by_text(f"{data.name} holds a dataset").wait_for(timeout=30_000)
             started = time.perf_counter()
             page.get_by_role("button", name="Analyse dataset").click()
             page.wait_for_function(

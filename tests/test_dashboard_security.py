@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -37,10 +38,10 @@ def kernel_id(server):
     ws.close()
 
 
-def _get(server, path: str, host: str) -> tuple[int, str]:
+def _get(server, path: str, host: str, method: str = "GET", **headers: str) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
-        connection.request("GET", path, headers={"Host": host})
+        connection.request(method, path, headers={"Host": host, **headers})
         response = connection.getresponse()
         return response.status, response.read().decode("utf-8", errors="replace")
     finally:
@@ -116,6 +117,26 @@ def test_a_foreign_host_header_gets_403_over_http_and_websocket(server, kernel_i
     _channels(server, kernel_id, host=f"localhost:{server.port}").close()
 
 
+def test_no_other_page_can_shut_a_kernel_down(server, kernel_id):
+    """Voila's kernel REST route (DELETE) and its page-unload route (POST, which a cross-site form can send)
+    refuse a foreign `Origin`, a rebinding `Host` and a request without the page's XSRF token."""
+    local = f"127.0.0.1:{server.port}"
+    for method, path in (
+        ("DELETE", f"/api/kernels/{kernel_id}"),
+        ("POST", f"/voila/api/shutdown/{kernel_id}"),
+    ):
+        for host, headers in (
+            (local, {"Origin": "http://attacker.example"}),
+            (local, {"Origin": "null"}),  # a sandboxed frame
+            (local, {"Origin": "http://127.0.0.1:1"}),  # another local server's page
+            (local, {}),  # no Origin, no XSRF token
+            (f"attacker.example:{server.port}", {"Origin": f"http://attacker.example:{server.port}"}),
+        ):
+            status, _body = _get(server, path, host, method, **headers)
+            assert status in (403, 404), (method, host, headers, status)
+    assert kernel_alive(server, kernel_id)
+
+
 def test_execute_requests_over_the_kernel_websocket_are_refused(server, kernel_id, tmp_path):
     marker = tmp_path / "pwned"
     session = uuid.uuid4().hex
@@ -158,6 +179,27 @@ def test_a_closed_pages_kernel_is_culled_after_the_idle_timeout_and_an_open_one_
         assert time.monotonic() - closed < IDLE_S + 5, "the kernel of a closed page was not culled"
         time.sleep(0.5)
     assert time.monotonic() - closed >= IDLE_S - 3
+
+
+def test_a_place_being_taken_is_never_handed_out_twice(server, kernel_id):
+    """While a page redeems the last place and its kernel starts, every other page is told it is busy (one
+    clear answer each, never a dropped connection), and no more kernels than --max-kernels ever run."""
+    import threading
+
+    answer = ticket(server)  # the last place: `kernel_id` holds the other one
+    assert "ticket" in answer, answer
+    request = urllib.request.Request(
+        server.url, headers={"Cookie": f"fs-ticket-{server.port}={answer['ticket']}"}
+    )
+    loading = threading.Thread(target=lambda: urllib.request.urlopen(request, timeout=120).read())
+    loading.start()
+    answers, most = [], 0
+    while loading.is_alive():
+        answers.append(ticket(server))
+        most = max(most, len(server.children()))
+    loading.join()
+    assert answers and all(set(a) == {"busy", "retry_s"} for a in answers), answers
+    assert most <= 2 and len(server.children()) <= 2
 
 
 def test_pages_beyond_the_kernel_cap_are_told_when_to_retry(server, kernel_id):

@@ -62,6 +62,24 @@ def test_every_folder_outside_the_roots_is_refused_with_the_same_message(tree, m
             assert str(tree) not in shown and "secret" not in shown
 
 
+def test_names_the_system_refuses_are_refused_in_the_page_not_raised(tree, tmp_path):
+    os.symlink("loop", tmp_path / "loop")  # a loop of symbolic links inside an allowed root
+    explorer = DatasetExplorer(roots=[tree / "allowed", tmp_path])
+    for typed, shown in (
+        ("allowed/faces\x00", REFUSED),
+        (f"{tmp_path.name}/loop", REFUSED),
+        (f"{tmp_path.name}/loop/deeper", REFUSED),
+        ("allowed/" + "a" * 300, "is not a folder"),
+        ("allowed/" + "a/" * 3000, "is not a folder"),
+    ):
+        explorer.folder.value = "allowed/faces"  # a good folder first: nothing of it may stay behind
+        assert explorer.folder.folder is not None
+        explorer.folder.value = typed
+        assert shown in explorer.folder.note.value and explorer.folder.folder is None, typed[:30]
+        assert explorer.run() is None and explorer.status.value == ""
+        assert str(tree) not in explorer.folder.note.value and str(tmp_path) not in explorer.folder.note.value
+
+
 def test_the_given_folders_are_offered_and_shown_from_their_root(tree, monkeypatch):
     monkeypatch.setenv(DATA_ENV, os.pathsep.join([str(tree / "allowed"), str(tree / "allowed" / "faces")]))
     explorer = DatasetExplorer(workers=1)

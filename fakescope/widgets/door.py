@@ -94,7 +94,8 @@ class DoorVoilaHandler(TornadoVoilaHandler):
         if path:  # another file than the notebook: Voila redirects it to its file handler, no kernel
             await super().get(path)
             return
-        if not self.kernel_manager.redeem(self.get_cookie(self.ticket_cookie)):
+        ticket = self.get_cookie(self.ticket_cookie)
+        if not self.kernel_manager.redeem(ticket):
             self._door()
             return
         self.clear_cookie(self.ticket_cookie, path=self.base_url)
@@ -103,6 +104,8 @@ class DoorVoilaHandler(TornadoVoilaHandler):
         except DashboardBusy as busy:
             self.set_header("Retry-After", str(busy.retry_s))
             self._door(503)
+        finally:
+            self.kernel_manager.admitted(ticket)
 
     def _door(self, status: int = 200) -> None:
         self.set_status(status)

@@ -79,7 +79,10 @@ class AllowedFolders:
             raise FolderRefused(EMPTY)
         candidate = self._candidate(text)
         if candidate is not None:
-            resolved = candidate.resolve()
+            try:  # a null byte, a name too long, a loop of symbolic links: refused like the rest
+                resolved = candidate.resolve()
+            except (OSError, ValueError, RuntimeError):
+                raise FolderRefused(REFUSED) from None
             if any(resolved == root or resolved.is_relative_to(root) for root in self.roots):
                 return resolved
         raise FolderRefused(REFUSED)
@@ -120,7 +123,7 @@ class AllowedFolders:
         """
         folder = self.resolve(text)
         label = self.label(folder)
-        if not folder.is_dir():
+        if not _is_dir(folder):
             raise FolderRefused(f"{label} is not a folder.")
         if find_dataset(folder) is None:
             raise FolderRefused(f"{label} is not a dataset folder: {LAYOUT}.")
@@ -160,6 +163,14 @@ def allowed_and_first(
         return allowed, allowed.label(Path(folder).expanduser().resolve())
     except FolderRefused:
         return allowed, str(folder)
+
+
+def _is_dir(path: Path) -> bool:
+    """`path.is_dir()`, False also where the system refuses the name (too long) or cannot look."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _subdirs(folder: Path) -> list[Path]:

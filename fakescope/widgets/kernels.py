@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Float, Integer
+from traitlets import Float, Integer, TraitError
 
 from fakescope.widgets.limits import DEFAULT_MAX_KERNELS
 
@@ -47,6 +47,9 @@ class LimitedKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._tickets: dict[str, float] = {}
+        self._admitting: dict[str, float] = {}  # redeemed tickets whose page has not finished loading
+        self._starting = 0  # kernels being started, not yet listed
+        self._starting_visitors = 0  # of which for a page (not for the pre-heated pool)
 
     def issue_ticket(self) -> str:
         """A single-use ticket for one page's kernel.
@@ -55,21 +58,37 @@ class LimitedKernelManager(AsyncMappingKernelManager):
             DashboardBusy: no place is free.
         """
         self._expire_tickets()
-        if self._visitors() + len(self._tickets) >= self.max_kernels - self.reserved:
+        taken = self._visitors() + self._starting_visitors + len(self._tickets) + len(self._admitting)
+        if taken >= self.max_kernels - self.reserved:
             raise self._busy()
         ticket = secrets.token_urlsafe(24)
         self._tickets[ticket] = time.monotonic() + self.ticket_seconds
         return ticket
 
     def redeem(self, ticket: str | None) -> bool:
-        """Use up `ticket`; False when it is unknown, used or expired."""
+        """Use up `ticket`; False when it is unknown, used or expired. Its place stays taken until
+        `admitted(ticket)` (the page has its kernel), so a kernel still starting is never given twice."""
         self._expire_tickets()
-        return ticket is not None and self._tickets.pop(ticket, None) is not None
+        if ticket is None or self._tickets.pop(ticket, None) is None:
+            return False
+        self._admitting[ticket] = time.monotonic() + self.ticket_seconds
+        return True
+
+    def admitted(self, ticket: str) -> None:
+        """The page of redeemed `ticket` has loaded (its kernel is listed) or failed: its hold ends."""
+        self._admitting.pop(ticket, None)
 
     async def start_kernel(self, *args, **kwargs) -> str:
-        if len(self.list_kernel_ids()) >= self.max_kernels:
+        if len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
             raise self._busy()
-        return await super().start_kernel(*args, **kwargs)
+        visitor = (kwargs.get("env") or {}).get("VOILA_PREHEAT") != "True"
+        self._starting += 1
+        self._starting_visitors += visitor
+        try:
+            return await super().start_kernel(*args, **kwargs)
+        finally:
+            self._starting -= 1
+            self._starting_visitors -= visitor
 
     def notify_disconnect(self, kernel_id: str) -> None:
         """The idle time of a kernel counts from its last connection's end, not from its last message."""
@@ -80,14 +99,13 @@ class LimitedKernelManager(AsyncMappingKernelManager):
     def retry_after(self) -> int:
         """Seconds until a place is expected to free: the first ticket to expire or kernel to be culled."""
         now, clock = utcnow(), time.monotonic()
-        waits = [deadline - clock for deadline in self._tickets.values()]
+        waits = [deadline - clock for deadline in (*self._tickets.values(), *self._admitting.values())]
         idle = timedelta(seconds=self.cull_idle_timeout + self.cull_interval)
         pooled = self._pooled()
         for kernel_id in self.list_kernel_ids():
             if kernel_id in pooled or self._kernel_connections.get(kernel_id, 0):
                 continue
-            kernel = self.get_kernel(kernel_id)
-            waits.append((getattr(kernel, "last_activity", now) + idle - now).total_seconds())
+            waits.append((_last_activity(self.get_kernel(kernel_id), now) + idle - now).total_seconds())
         return max(1, math.ceil(min(waits, default=idle.total_seconds())))
 
     def _busy(self) -> DashboardBusy:
@@ -113,6 +131,15 @@ class LimitedKernelManager(AsyncMappingKernelManager):
     def _expire_tickets(self) -> None:
         clock = time.monotonic()
         self._tickets = {t: deadline for t, deadline in self._tickets.items() if deadline > clock}
+        self._admitting = {t: deadline for t, deadline in self._admitting.items() if deadline > clock}
+
+
+def _last_activity(kernel: object, now: datetime) -> datetime:
+    """The kernel's last activity; `now` for one still starting (jupyter_server sets it once started)."""
+    try:
+        return kernel.last_activity or now
+    except (AttributeError, TraitError):
+        return now
 
 
 def _duration(seconds: int) -> str:
