@@ -12,7 +12,7 @@ import urllib.request
 import uuid
 
 import pytest
-from browser_support import DashboardServer, kernel_alive, open_session, ticket
+from browser_support import CHROMIUM, CHROMIUM_FLAGS, DashboardServer, kernel_alive, open_session, ticket
 
 websocket = pytest.importorskip("websocket")
 pytestmark = pytest.mark.browser
@@ -134,6 +134,46 @@ def test_no_other_page_can_shut_a_kernel_down(server, kernel_id):
         ):
             status, _body = _get(server, path, host, method, **headers)
             assert status in (403, 404), (method, host, headers, status)
+    assert kernel_alive(server, kernel_id)
+
+
+ATTACKER_PAGE = """<!doctype html><html><body><script>
+window.results = {};
+const ws = new WebSocket("ws://127.0.0.1:PORT/fakescope/ticket");
+ws.onmessage = (event) => { window.results.ticket = event.data; };
+ws.onerror = () => { window.results.ticket = "refused"; };
+for (const [name, method, path] of [["delete", "DELETE", "/api/kernels/KID"],
+                                    ["shutdown", "POST", "/voila/api/shutdown/KID"]]) {
+  fetch("http://127.0.0.1:PORT" + path, {method: method, mode: "no-cors"})
+    .then(() => { window.results[name] = "sent"; }, () => { window.results[name] = "blocked"; });
+}
+</script></body></html>"""
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_a_hostile_page_in_the_browser_neither_rebinds_nor_reaches_the_dashboard(server, kernel_id):
+    """In chromium: a domain resolved to 127.0.0.1 (DNS rebinding) gets 403 for the page and its files, and
+    a cross-site page gets no ticket and cannot shut a page's kernel down."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    rules = "--host-resolver-rules=MAP attacker.example 127.0.0.1, MAP * ~NOTFOUND"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_FLAGS, rules])
+        try:
+            page = browser.new_page()
+            for path in ("", "voila/static/voila.js", f"api/kernels/{kernel_id}"):
+                response = page.goto(f"http://attacker.example:{server.port}/{path}")
+                assert response.status == 403, path
+            assert "fs-door" not in page.content()
+            html = ATTACKER_PAGE.replace("PORT", str(server.port)).replace("KID", kernel_id)
+            page.route(
+                "http://attacker.example/", lambda route: route.fulfill(body=html, content_type="text/html")
+            )
+            page.goto("http://attacker.example/")
+            page.wait_for_function("Object.keys(window.results).length == 3", timeout=30_000)
+            assert page.evaluate("window.results.ticket") == "refused"
+            page.wait_for_timeout(500)
+        finally:
+            browser.close()
     assert kernel_alive(server, kernel_id)
 
 
