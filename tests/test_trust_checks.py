@@ -255,3 +255,12 @@ def test_the_history_keeps_unsure_and_its_reasons_at_every_threshold(tmp_path):
     assert row[2] == "UNSURE" and row[3].startswith("degraded copies disagree")
     table.threshold = min(0.999, max(every) + 1e-3)
     assert table.to_csv().splitlines()[1].split(",")[2] == "REAL"
+
+
+def test_evaluate_says_which_ece_is_before_and_which_after_temperature_scaling():
+    from fakescope.cli.train import trust_text
+
+    assert trust_text({"calibration": {"ece": 0.05, "ece_before": 0.1}}) == [
+        "ECE 0.1000 before temperature scaling, 0.0500 after"
+    ]
+    assert trust_text({"calibration": {"ece": 0.05}}) == ["ECE 0.0500"]

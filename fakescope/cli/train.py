@@ -302,12 +302,12 @@ def trust_text(trust: dict) -> list[str]:
     lines = interval_lines(trust.get("intervals", {}))
     calibration = trust.get("calibration", {})
     if "ece" in calibration:
-        before = (
-            f"{calibration['ece_before']:.4f} before temperature scaling, "
-            if "ece_before" in calibration
-            else ""
-        )
-        lines.append(f"ECE {before}{calibration['ece']:.4f}")
+        if "ece_before" in calibration:
+            before, after = calibration["ece_before"], calibration["ece"]
+            text = f"{before:.4f} before temperature scaling, {after:.4f} after"
+        else:
+            text = f"{calibration['ece']:.4f}"
+        lines.append(f"ECE {text}")
     chosen = trust.get("selective")
     if chosen:
         accuracy = _num(chosen["accuracy"])
