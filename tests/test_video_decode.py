@@ -4,6 +4,7 @@ hostile file. Every clip is encoded here with PyAV and checked against PyAV deco
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import av
@@ -85,6 +86,51 @@ def test_keyframes_only_decodes_nothing_but_keyframes(tmp_path):
         times = [f.time for f in read_frames(video, reads, keyframes_only=True)]
     assert times and set(np.round(times, 3)) <= set(np.round(keys, 3))
     assert len(times) == len(set(times))
+
+
+# a full keyframe index, cluster cues only, none; a decoder that decodes every frame whatever it is asked
+@pytest.mark.parametrize(
+    ("suffix", "codec"),
+    [(".mp4", "libx264"), (".mkv", "libx264"), (".ts", "libx264"), (".webm", "libvpx-vp9")],
+)
+def test_keyframes_only_gives_each_sample_the_last_keyframe_before_it(tmp_path, suffix, codec):
+    path = write_video(tmp_path / f"keys{suffix}", numbered_frames(40), fps=20, gop=10, codec=codec)
+    times = all_frame_times(path)
+    with av.open(str(path)) as container:
+        keys = [time for time, f in zip(times, container.decode(video=0), strict=True) if f.key_frame]
+    with open_video(path) as video:
+        targets = evenly_spaced(video.info.duration_s, 8)
+        frames = list(read_frames(video, keyframe_reads(targets, video.keyframes), keyframes_only=True))
+    expected = sorted({max(k for k in keys if k <= t + 1e-6) for t in targets})
+    assert len(expected) == 4 and [round(f.time, 3) for f in frames] == [round(k, 3) for k in expected]
+    assert [index_of(f.pixels) for f in frames] == [round(k * 20) % 15 for k in expected]
+
+
+def test_keyframes_only_reads_a_fragmented_mp4_cut_short(tmp_path):
+    path = tmp_path / "frag.mp4"
+    with av.open(str(path), "w", options={"movflags": "frag_keyframe+empty_moov"}) as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        stream.codec_context.gop_size = 25
+        for pixels in numbered_frames(100, (320, 240)):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 55 // 100])
+    keys = []  # reference: the keyframes plain decoding gets out of the cut file, from the stream's start
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        start = float(stream.start_time * stream.time_base)
+        for packet in container.demux(stream):
+            with contextlib.suppress(av.error.InvalidDataError):
+                keys += [float(f.time) - start for f in packet.decode() if f.key_frame]
+    with open_video(path) as video:
+        targets = evenly_spaced(video.info.duration_s, 6)
+        frames = list(read_frames(video, keyframe_reads(targets, video.keyframes), keyframes_only=True))
+    expected = sorted({max([k for k in keys if k <= t + 1e-6] or keys[:1]) for t in targets})
+    assert len(expected) >= 2 and [round(f.time, 3) for f in frames] == [round(k, 3) for k in expected]
 
 
 def test_a_rotated_phone_clip_is_turned_upright(tmp_path):

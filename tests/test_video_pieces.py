@@ -50,10 +50,13 @@ def test_long_gops_decode_sequentially_and_sparse_samples_seek():
     assert not any(r.seek for r in plan_reads(evenly_spaced(600.0, 8), None, 1 / 30))
 
 
-def test_keyframes_only_reads_each_keyframe_before_a_sample_once():
-    keyframes = np.array([0.0, 4.0, 8.0])
-    reads = keyframe_reads(np.array([1.0, 2.0, 5.0, 9.5]), keyframes)
-    assert [(r.time, r.seek) for r in reads] == [(0.0, True), (4.0, True), (8.0, True)]
+def test_keyframes_only_seeks_only_past_keyframes_it_would_decode_for_nothing():
+    keyframes = np.array([0.0, 4.0, 8.0, 12.0, 16.0])
+    reads = keyframe_reads(np.array([1.0, 2.0, 5.0, 17.0]), keyframes)
+    # 5.0: only 4.0 lies ahead (decoded anyway); 17.0: decoding on would pass 8.0 and 12.0
+    assert [(r.time, r.seek) for r in reads] == [(1.0, False), (2.0, False), (5.0, False), (17.0, True)]
+    assert not any(r.seek for r in keyframe_reads(np.array([1.0, 17.0]), np.array([0.0])))  # sparse index
+    assert not any(r.seek for r in keyframe_reads(np.array([1.0, 17.0]), None))
 
 
 def test_box_iou_matches_a_direct_computation():

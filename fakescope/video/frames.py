@@ -69,18 +69,20 @@ def read_frames(
     Args:
         video: an open video (`open_video`).
         reads: the plan (`plan_reads` or `keyframe_reads`), ascending in time.
-        keyframes_only: decode keyframes only and take the first after each seek. Defaults to False.
+        keyframes_only: decode keyframes only: each read gets the last keyframe not after its time.
+            Defaults to False.
         max_side: longer side of the yielded pixels at most. Defaults to 1024.
         max_decoded: decoding more frames than this raises `VideoTooLargeError`. Defaults to 20000.
         stats: filled in while reading. Defaults to a private one.
     """
     stats = stats if stats is not None else DecodeStats()
-    reader = _Reader(video, stats, max_decoded)
+    reader = _Reader(video, stats, max_decoded, keyframes_only)
     if keyframes_only:
         video.stream.codec_context.skip_frame = "NONKEY"
+        video.stream.thread_type = "SLICE"  # frame threads lose their queued keyframes to a truncated end
     last_pts = None
     for index, read in enumerate(reads):
-        chosen = reader.first_after_seek(read.time) if keyframes_only else reader.shown_at(read)
+        chosen = reader.shown_at(read)
         if chosen is None:
             break
         if chosen.pts is not None and chosen.pts == last_pts:
@@ -92,7 +94,7 @@ def read_frames(
 class _Reader:
     """Decoding state: where the decoder is, the last frame decoded, and one frame read past a target."""
 
-    def __init__(self, video: OpenVideo, stats: DecodeStats, max_decoded: int) -> None:
+    def __init__(self, video: OpenVideo, stats: DecodeStats, max_decoded: int, keyframes_only: bool) -> None:
         self.av = require_av()
         self.video, self.stats, self.max_decoded = video, stats, max_decoded
         self.stream = video.stream
@@ -101,9 +103,11 @@ class _Reader:
         self.can_seek = True
         self.last_time = 0.0
         rate, base = self.stream.average_rate, self.stream.base_rate
-        self.constant_rate = bool(rate and base and rate == base)
+        self.keyframes_only = keyframes_only
+        self.skip_nonref = bool(rate and base and rate == base) and not keyframes_only
         self.skip_before: float | None = None
-        """Non-reference frames shown before this time (s) are skipped (only at a constant frame rate)."""
+        """Non-reference frames shown before this time (s) are skipped (at a constant frame rate, never when
+        decoding keyframes only)."""
         self.margin = SKIP_MARGIN_FRAMES / float(rate) if rate else 0.0
 
     def time_of(self, frame) -> float:
@@ -114,7 +118,7 @@ class _Reader:
     def shown_at(self, read: Read):
         if self.source is None or (read.seek and self.can_seek):
             self._restart(read.time if read.seek else None)
-        if self.constant_rate:
+        if self.skip_nonref:
             self.skip_before = read.time - self.margin
         while True:
             frame, self.held = (self.held, None) if self.held is not None else (self._next(), None)
@@ -124,10 +128,6 @@ class _Reader:
                 self.held = frame
                 return self.previous if self.previous is not None else frame
             self.previous = frame
-
-    def first_after_seek(self, time: float):
-        self._restart(time if self.can_seek else None)
-        return self._next()
 
     def _restart(self, time: float | None) -> None:
         if time is not None:
@@ -170,7 +170,9 @@ class _Reader:
                 early = packet.pts is not None and self.time_of(packet) < self.skip_before
                 context.skip_frame = "NONREF" if early else "DEFAULT"
             try:
-                yield from packet.decode()
+                for frame in packet.decode():  # a decoder that ignores skip_frame (VP9) still decodes all
+                    if frame.key_frame or not self.keyframes_only:
+                        yield frame
             except error:
                 self.stats.errors += 1
 

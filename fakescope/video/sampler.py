@@ -21,6 +21,9 @@ DEFAULT_FRAMES = 32
 """Frames sampled per clip, as DeepfakeBench and the DFDC winner use."""
 SEEK_SAVES_FRAMES = 8
 """Seek only when it skips at least this many frames: a seek flushes the decoder and re-reads packets."""
+SEEK_SAVES_KEYFRAMES = 2
+"""Keyframes only: seek when decoding on would pass at least this many keyframes (the first is decoded anyway:
+it was read to learn that the previous sample's keyframe was the last before it)."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +96,20 @@ def estimated_decodes(reads: tuple[Read, ...], keyframes: np.ndarray | None, fra
 
 
 def keyframe_reads(times: np.ndarray, keyframes: np.ndarray | None) -> tuple[Read, ...]:
-    """Fast triage: for each of `times`, the keyframe before it (each keyframe once), every read a seek.
+    """Fast triage: each of `times`, to be shown by the last keyframe before it (decoding keyframes only).
 
-    When the index lists no keyframes the targets themselves are returned; the decoder, decoding keyframes
-    only, then lands on the keyframe before each.
+    A read seeks when the index lists at least `SEEK_SAVES_KEYFRAMES` keyframes between the decoder's
+    position and the keyframe before it (decoding on would pass them); otherwise the decoder goes on, which
+    costs demuxing only. An index that lists fewer keyframes than the clip has (Matroska's cues name only
+    clusters) or none at all (MPEG-TS) thus means decoding the keyframes in order, never a wrong frame.
     """
     times = np.asarray(times, np.float64)
     known = np.asarray(keyframes if keyframes is not None else (), np.float64)
-    if known.size == 0:
-        return tuple(Read(float(t), True) for t in times)
-    chosen = known[np.maximum(np.searchsorted(known, times, side="right") - 1, 0)]
-    return tuple(Read(float(t), True) for t in np.unique(chosen))
+    reads, position = [], -np.inf
+    for time in times:
+        before = known[known <= time]
+        keyframe = float(before[-1]) if before.size else 0.0
+        passed = int(np.count_nonzero((known > position) & (known < keyframe)))
+        reads.append(Read(float(time), passed >= SEEK_SAVES_KEYFRAMES))
+        position = max(position, float(time))
+    return tuple(reads)
