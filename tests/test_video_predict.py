@@ -208,17 +208,8 @@ def test_an_image_check_that_flags_most_frames_makes_the_clip_unsure_and_survive
 
 
 def test_a_new_threshold_keeps_the_metadata_check(tiny_model_path, tmp_path):
-    path = tmp_path / "sora.mp4"
-    with av.open(str(path), "w", format="mp4", options={"movflags": "use_metadata_tags"}) as container:
-        container.metadata["comment"] = "Generated with OpenAI Sora"
-        stream = container.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for index in range(4):
-            pixels = np.full((48, 64, 3), 60 + 20 * index, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    greys = [np.full((48, 64, 3), 60 + 20 * index, np.uint8) for index in range(4)]
+    path = write_video(tmp_path / "sora.mp4", greys, tags={"comment": "Generated with OpenAI Sora"})
     result = predict_video(Detector(tiny_model_path), path, frames=4)
     assert min(result.track.scores) > 0.001 and max(result.track.scores) < 0.999
     strict = result.with_threshold(0.999)  # every frame REAL now, against the declaration

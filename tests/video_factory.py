@@ -57,10 +57,14 @@ def write_video(
     times: Sequence[float] | None = None,
     rotation: int | None = None,
     gop: int | None = None,
+    tags: dict[str, str] | None = None,
 ) -> Path:
-    """Encode RGB frames to `path` (the container from its suffix); `times` in seconds make it VFR."""
+    """Encode RGB frames to `path` (the container from its suffix); `times` in seconds make it VFR; `tags`
+    are the container's metadata (MP4: kept as given, as QuickTime `mdta` keys)."""
     height, width = frames[0].shape[:2]
-    with av.open(str(path), "w") as container:
+    options = {"movflags": "use_metadata_tags"} if tags else {}
+    with av.open(str(path), "w", options=options) as container:
+        container.metadata.update(tags or {})
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         if times is not None:
