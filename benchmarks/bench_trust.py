@@ -29,36 +29,17 @@ from benchmarks.bench_front_end import _decoded, as_photo
 from benchmarks.images import photo_like
 from benchmarks.timing import measure
 from fakescope.data.layout import TRAINING_LIMITS, discover
+from fakescope.data.non_faces import FLAT_COLOURS, non_face_pictures
 from fakescope.runtime import Detector, default_model_path
 from fakescope.runtime.preprocess import model_view_to_tensor
 from fakescope.runtime.spec import CARD_METADATA_KEY, INPUT_IMAGE, OUTPUT_CAM, OUTPUT_LOGIT, OUTPUT_OOD
 
-NON_FACES = ("coffee", "rocket", "horse", "coins", "moon", "brick", "page")
-
-
-def _rgb(image) -> np.ndarray:
-    pixels = np.asarray(image)
-    if pixels.dtype == bool:
-        pixels = pixels.astype(np.uint8) * 255
-    if pixels.ndim == 2:
-        pixels = np.stack([pixels] * 3, axis=-1)
-    return np.ascontiguousarray(pixels[..., :3]).astype(np.uint8)
-
-
-def non_face_pictures() -> dict[str, np.ndarray]:
-    import skimage.data
-
-    pictures = {name: _rgb(getattr(skimage.data, name)()) for name in NON_FACES}
-    rng = np.random.default_rng(0)
-    for i in range(5):
-        pictures[f"noise {i}"] = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)
-    for i, colour in enumerate([(200, 40, 40), (128, 128, 128), (250, 250, 250)]):
-        pictures[f"flat {i}"] = np.full((128, 128, 3), colour, np.uint8)
-    return pictures
-
 
 def unsure_share(detector: Detector) -> dict:
-    results = {name: detector.predict(pixels) for name, pixels in non_face_pictures().items()}
+    results = {
+        name: detector.predict(pixels)
+        for name, pixels in non_face_pictures(noise=5, colours=FLAT_COLOURS).items()
+    }
     unsure = [name for name, r in results.items() if r.verdict == "UNSURE"]
     reasons = Counter(reason.split(" (")[0] for r in results.values() for reason in r.reasons)
     return {

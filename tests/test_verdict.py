@@ -11,34 +11,17 @@ import io
 import json
 import subprocess
 
-import numpy as np
 import pytest
 from image_factory import encode, fakescope_command, random_rgb
 from onnx_fixtures import write_tiny_model
 
+from fakescope.data.non_faces import non_face_pictures
 from fakescope.runtime import Detector
 from fakescope.runtime.checks import CHECKS
 from fakescope.runtime.models import models_dir
 from fakescope.runtime.scan import scan_folder
 
 skdata = pytest.importorskip("skimage.data")
-NON_FACES = ("coffee", "rocket", "horse", "coins", "moon", "brick", "page")
-
-
-def as_rgb(image) -> np.ndarray:
-    pixels = np.asarray(image)
-    if pixels.dtype == bool:
-        pixels = pixels.astype(np.uint8) * 255
-    if pixels.ndim == 2:
-        pixels = np.stack([pixels] * 3, axis=-1)
-    return np.ascontiguousarray(pixels[..., :3]).astype(np.uint8)
-
-
-def non_face_pictures() -> dict[str, np.ndarray]:
-    pictures = {name: as_rgb(getattr(skdata, name)()) for name in NON_FACES}
-    pictures["noise"] = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
-    pictures["flat colour"] = np.full((128, 128, 3), (200, 40, 40), np.uint8)
-    return pictures
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +65,7 @@ def test_without_a_face_front_end_no_face_is_not_a_reason(tiny_model_path):
 
 
 def test_a_new_threshold_keeps_the_reasons_and_relabels(face_model):
-    result = Detector(face_model).predict(non_face_pictures()["noise"])
+    result = Detector(face_model).predict(non_face_pictures()["noise 0"])
     for threshold in (0.01, 0.99):
         moved = result.with_threshold(threshold)
         assert moved.reasons == ("no face found",) and moved.verdict == "UNSURE"
@@ -95,7 +78,7 @@ def test_every_check_is_registered_by_name():
 
 def test_predict_prints_verdict_and_reasons_in_every_format(face_model, tmp_path):
     flat = tmp_path / "flat.png"
-    flat.write_bytes(encode(non_face_pictures()["flat colour"], "PNG"))
+    flat.write_bytes(encode(non_face_pictures()["flat 0"], "PNG"))
     command = [*fakescope_command(), "predict", str(flat), "--model", str(face_model)]
 
     def run(fmt):
@@ -117,7 +100,7 @@ def test_predict_prints_verdict_and_reasons_in_every_format(face_model, tmp_path
 def test_scan_reports_carry_the_verdict_and_reasons_of_predict(face_model, tmp_path, suffix):
     folder = tmp_path / "pictures"
     folder.mkdir()
-    for name in ("noise", "flat colour"):
+    for name in ("noise 0", "flat 0"):
         (folder / f"{name}.png").write_bytes(encode(non_face_pictures()[name], "PNG"))
     (folder / "astronaut.png").write_bytes(encode(skdata.astronaut(), "PNG"))
     report = tmp_path / f"report{suffix}"
@@ -137,7 +120,7 @@ def test_scan_reports_carry_the_verdict_and_reasons_of_predict(face_model, tmp_p
 
 
 def test_the_repr_and_html_card_name_the_verdict_and_its_reasons(face_model):
-    result = Detector(face_model).predict(non_face_pictures()["flat colour"])
+    result = Detector(face_model).predict(non_face_pictures()["flat 0"])
     assert repr(result).startswith("Prediction(UNSURE: no face found, prob_fake=")
     assert "UNSURE: no face found" in result._repr_html_()
 
@@ -145,7 +128,7 @@ def test_the_repr_and_html_card_name_the_verdict_and_its_reasons(face_model):
 def test_scan_takes_tta_and_refuses_alpha_without_conformal_calibration(face_model, tmp_path):
     folder = tmp_path / "pictures"
     folder.mkdir()
-    (folder / "noise.png").write_bytes(encode(non_face_pictures()["noise"], "PNG"))
+    (folder / "noise.png").write_bytes(encode(non_face_pictures()["noise 0"], "PNG"))
     command = [*fakescope_command(), "scan", str(folder), "--model", str(face_model)]
     report = tmp_path / "r.jsonl"
     done = subprocess.run(
