@@ -257,3 +257,20 @@ def test_the_server_listens_on_localhost_only(server):
     port_hex = f"{server.port:04X}"
     bound = [address for address in listening if address.endswith(f":{port_hex}")]
     assert bound and all(address.startswith("0100007F") for address in bound)
+
+
+def test_the_pre_heated_kernel_keeps_its_own_place_and_leaves_the_others_to_pages(tiny_model_path, tmp_path):
+    """With --pool-size 1 --max-kernels 2 one page gets a place while the pooled kernel waits (the manager
+    reads Voila's pool, a private attribute of the pinned Voila: this fails if that reading breaks)."""
+    args = ["--model", str(tiny_model_path), "--pool-size", "1", "--max-kernels", "2"]
+    pooled = DashboardServer(args, tmp_path / "voila.log")
+    try:
+        deadline = time.monotonic() + 60
+        while "is filled with 1 kernel" not in pooled.log.read_text(errors="replace"):  # Voila's own line
+            assert time.monotonic() < deadline, "the pool was never filled"
+            time.sleep(0.2)
+        first, second = ticket(pooled), ticket(pooled)
+        assert "ticket" in first, first
+        assert second["busy"] == f"Dashboard busy: its one place is taken; try again in {second['retry_s']} s"
+    finally:
+        pooled.stop()

@@ -169,3 +169,25 @@ def test_tickets_are_single_use_short_lived_and_capped_with_a_retry_time():
     time.sleep(0.4)
     assert not manager.redeem(second)  # expired
     assert manager.issue_ticket()
+
+
+def test_the_hard_cap_refuses_a_kernel_start_past_max_kernels_with_a_retry_time():
+    """Behind the tickets, `start_kernel` itself never runs more than `max_kernels` real kernels."""
+    import asyncio
+
+    from fakescope.widgets.kernels import DashboardBusy, LimitedKernelManager
+
+    async def scenario() -> tuple[DashboardBusy, int]:
+        manager = LimitedKernelManager(max_kernels=1, cull_idle_timeout=60, cull_interval=5)
+        first = await manager.start_kernel()
+        try:
+            with pytest.raises(DashboardBusy) as busy:
+                await manager.start_kernel()
+            return busy.value, len(manager.list_kernel_ids())
+        finally:
+            await manager.shutdown_kernel(first, now=True)
+
+    busy, running = asyncio.run(scenario())
+    assert running == 1 and busy.status_code == 503
+    assert 55 <= busy.retry_s <= 65  # the running kernel, idle from now, is culled after 60 + 5 s at most
+    assert busy.reason.startswith("Dashboard busy: its one place is taken; try again in ")

@@ -110,10 +110,9 @@ class LimitedKernelManager(AsyncMappingKernelManager):
 
     def _busy(self) -> DashboardBusy:
         retry = self.retry_after()
-        reason = (
-            f"Dashboard busy: all {self.max_kernels - self.reserved} places are taken; "
-            f"try again in {_duration(retry)}"
-        )
+        places = self.max_kernels - self.reserved
+        taken = f"all {places} places are taken" if places > 1 else "its one place is taken"
+        reason = f"Dashboard busy: {taken}; try again in {_duration(retry)}"
         return DashboardBusy(reason, retry)
 
     def _visitors(self) -> int:
