@@ -121,3 +121,21 @@ def test_cli_faces_build_reports_a_bad_wheel_in_one_line(tmp_path):
 def test_default_cache_dir_honours_fakescope_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("FAKESCOPE_CACHE", str(tmp_path))
     assert faces_build.default_cache_dir() == tmp_path / "wheels"
+
+
+def test_constants_get_the_same_names_whatever_tf2onnx_called_them():
+    from onnx import helper, numpy_helper
+
+    def graph_with(names: tuple[str, str]):
+        weights = [numpy_helper.from_array(np.full(3, k, np.float32), name) for k, name in enumerate(names)]
+        nodes = [
+            helper.make_node("Mul", ["input", names[1]], ["t"]),
+            helper.make_node("Add", ["t", names[0]], ["y"]),
+        ]
+        return helper.make_model(helper.make_graph(nodes, "g", [], [], weights[::-1]))
+
+    one, two = (faces_build.reproducible(graph_with(names)) for names in (("a", "b"), ("tfl_9", "Const__17")))
+    assert one.SerializeToString() == two.SerializeToString()
+    assert [t.name for t in one.graph.initializer] == ["const_000", "const_001"]
+    assert numpy_helper.to_array(one.graph.initializer[0]).tolist() == [1.0, 1.0, 1.0]  # first used: by Mul
+    assert [list(n.input) for n in one.graph.node] == [["input", "const_000"], ["t", "const_001"]]

@@ -162,16 +162,39 @@ def _canonical_names(onnx_model: onnx.ModelProto) -> None:
     """
     graph = onnx_model.graph
     _deterministic_order(graph)
+    rename_by_first_use(graph, digits=4, nodes=True)
+    del graph.value_info[:]
+    graph.name, graph.doc_string = "fakescope", ""
+
+
+def rename_by_first_use(graph: onnx.GraphProto, *, digits: int, nodes: bool = False) -> None:
+    """Rename initializers `const_<n>` (`n` `digits` wide, counting every name given so far) by first use in
+    node order and store them sorted by name; with `nodes`, also name each node `<index>_<op>` and its outputs
+    `<node>:<k>` (the graph's inputs and outputs keep theirs). tf2onnx's own names change from run to run.
+
+    The exporter (`digits=4, nodes=True`) and the face detector's build (`export/faces_build.py`,
+    `digits=3`, constants only: the committed BlazeFace file's sha256 depends on those names) both use it.
+
+    Example:
+        >>> from onnx import helper, numpy_helper
+        >>> add = helper.make_node("Add", ["x", "tf_7"], ["y"])
+        >>> weight = numpy_helper.from_array(np.ones(1, np.float32), "tf_7")
+        >>> graph = helper.make_graph([add], "g", [], [], [weight])
+        >>> rename_by_first_use(graph, digits=3)
+        >>> list(graph.node[0].input), graph.initializer[0].name
+        (['x', 'const_000'], 'const_000')
+    """
     keep = {value.name for value in (*graph.input, *graph.output)}
-    renamed: dict[str, str] = {}
     constants = {tensor.name for tensor in graph.initializer}
+    renamed: dict[str, str] = {}
     for index, node in enumerate(graph.node):
-        node.name = f"{index:04d}_{node.op_type}"
+        if nodes:
+            node.name = f"{index:04d}_{node.op_type}"
         for i, name in enumerate(node.input):
             if name in constants and name not in renamed:
-                renamed[name] = f"const_{len(renamed):04d}"
+                renamed[name] = f"const_{len(renamed):0{digits}d}"
             node.input[i] = renamed.get(name, name)
-        for k, name in enumerate(node.output):
+        for k, name in enumerate(node.output if nodes else ()):
             if name not in keep:
                 renamed[name] = f"{node.name}:{k}"
                 node.output[k] = renamed[name]
@@ -180,8 +203,6 @@ def _canonical_names(onnx_model: onnx.ModelProto) -> None:
     tensors = sorted(graph.initializer, key=lambda tensor: tensor.name)
     del graph.initializer[:]
     graph.initializer.extend(tensors)
-    del graph.value_info[:]
-    graph.name, graph.doc_string = "fakescope", ""
 
 
 def _deterministic_order(graph) -> None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fakescope.export.convert import rename_by_first_use
 from fakescope.export.errors import ExportError
 from fakescope.export.validate import OutputCheck, ValidationReport
 from fakescope.extras import MissingExtraError
@@ -160,26 +161,10 @@ def conversion_command(tflite: Path, output: Path) -> list[str]:
 def reproducible(model: onnx.ModelProto) -> onnx.ModelProto:
     """Make tf2onnx's output byte-for-byte reproducible.
 
-    The temporary path leaves the graph doc string; initializers are renamed `const_000`, `const_001`, ... by
-    first use in node order and stored in that order.
+    Initializers are renamed `const_000`, `const_001`, ... by first use with the exporter's own
+    `rename_by_first_use` (constants only, 3 digits); the temporary path leaves the graph doc string.
     """
-    import onnx
-
-    names = {t.name for t in model.graph.initializer}
-    renamed: dict[str, str] = {}
-    for node in model.graph.node:
-        for i, name in enumerate(node.input):
-            if name in names:
-                renamed.setdefault(name, f"const_{len(renamed):03d}")
-                node.input[i] = renamed[name]
-    tensors = []
-    for tensor in model.graph.initializer:
-        copy = onnx.TensorProto()
-        copy.CopyFrom(tensor)
-        copy.name = renamed.get(tensor.name, tensor.name)
-        tensors.append(copy)
-    del model.graph.initializer[:]
-    model.graph.initializer.extend(sorted(tensors, key=lambda t: t.name))
+    rename_by_first_use(model.graph, digits=3)
     model.graph.doc_string = f"converted from {Path(TFLITE_MEMBER).name} ({PACKAGE} {VERSION}) by tf2onnx"
     return model
 
