@@ -62,6 +62,29 @@ def test_variable_frame_rate_is_followed_by_timestamps(tmp_path):
     assert [index_of(f.pixels) for f in frames] == [actual.index(t) for t in expected]
 
 
+@pytest.mark.parametrize(
+    ("name", "codec", "decoded_as"),
+    [
+        ("clip.mp4", "libx264", ("mov", "h264")),
+        ("clip.mov", "libx265", ("mov", "hevc")),
+        ("clip.mkv", "libsvtav1", ("matroska", "av1")),
+        ("clip.webm", "libvpx-vp9", ("matroska", "vp9")),
+        ("clip.avi", "mpeg4", ("avi", "mpeg4")),
+    ],
+)
+def test_each_container_and_codec_the_wheel_has_gives_the_frame_shown_at_each_time(
+    tmp_path, name, codec, decoded_as
+):
+    path = write_video(tmp_path / name, numbered_frames(12), fps=10, codec=codec)
+    actual = all_frame_times(path)
+    with open_video(path) as video:
+        assert (video.info.container, video.info.codec) == decoded_as
+        targets = evenly_spaced(video.info.duration_s, 4)
+        frames = list(read_frames(video, plan_reads(targets, video.keyframes, 0.1)))
+    expected = [shown_at(actual, t) for t in targets]
+    assert [index_of(f.pixels) for f in frames] == [actual.index(t) for t in expected]
+
+
 def test_seeking_and_sequential_decoding_give_the_same_frames(tmp_path):
     path = write_video(tmp_path / "gop.mp4", numbered_frames(60), fps=30, gop=5)
     targets = evenly_spaced(2.0, 5)

@@ -212,7 +212,7 @@ def _checked(container, name: str | None, size: int | None, limits: VideoLimits)
         rotation=0,
         duration_s=duration,
         fps=float(rate) if rate else None,
-        codec=context.name,
+        codec=context.codec.canonical_name,  # "av1", not the decoder that reads it ("libdav1d")
         container=container.format.name.split(",")[0],
         file_size=size,
         provenance=read_tag_provenance({**stream.metadata, **container.metadata}),
