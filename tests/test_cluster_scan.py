@@ -26,7 +26,7 @@ from video_factory import real_head, scene, write_video
 
 from fakescope.cluster import read_report, scan_dask, summarize, write_csv
 from fakescope.cluster.manifest import MANIFEST_NAME
-from fakescope.cluster.parts import PART_SUFFIX, part_name
+from fakescope.cluster.parts import PART_SUFFIX, original_text, part_name
 from fakescope.cluster.sources import Entry
 from fakescope.runtime import Detector
 from fakescope.runtime.errors import ReportError
@@ -315,3 +315,22 @@ def test_a_partition_that_kills_every_worker_becomes_error_rows(photos, tiny_mod
         == f"{listed[2].name}: a Dask worker died each time it analysed this file"
     )
     assert (rows.drop(index=str(listed[2]))["error"] == "").all()
+
+
+def test_names_that_are_not_utf8_keep_their_bytes_and_never_collide(tiny_model_path, tmp_path):
+    """Parquet text must be UTF-8: a name's stray byte and a name that spells it with a backslash stay two
+    rows, and the report's CSV holds the very bytes the thread engine's does."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    names = [b"caf\xe9.png", b"caf\\xe9.png", b"back\\\\slash.png", b"\xff\xfe.png", b"plain.png"]
+    for seed, name in enumerate(names):
+        with open(os.path.join(os.fsencode(folder), name), "wb") as handle:
+            handle.write(encode(random_rgb(40, 40, seed=seed), "PNG"))
+    (folder / "broken\udce9.jpg").write_bytes(b"not an image")  # its error cell names it too
+    scan_folder(Detector(tiny_model_path), folder, tmp_path / "thread.csv")
+    scan_dask(tiny_model_path, folder, tmp_path / "r", processes=False, workers=1, partition_size=4)
+    write_csv(tmp_path / "r", tmp_path / "dask.csv")
+    thread, dask = ((tmp_path / name).read_bytes().split(b"\r\n") for name in ("thread.csv", "dask.csv"))
+    assert thread[0] == dask[0] and sorted(thread[1:]) == sorted(dask[1:]) and len(thread) == len(names) + 3
+    paths = read_report(tmp_path / "r")["path"]
+    assert paths.is_unique and {original_text(path) for path in paths} == {str(p) for p in folder.iterdir()}

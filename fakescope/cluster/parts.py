@@ -5,7 +5,8 @@ partition by its name alone and a partition whose files changed is scanned anew.
 temporary name and renamed, so a worker killed mid-write leaves no part, only a `.tmp` file that the next
 write replaces. Rows come from the runtime's `scan_rows`, exactly as the thread engine builds them; Parquet
 keeps numbers typed (empty cells are nulls) and the CSV report's text cells (the provenance's summary; the
-thread engine's JSONL keeps the full record) as UTF-8 (a path's non-UTF-8 byte is written `\\xNN`).
+thread engine's JSONL keeps the full record) as UTF-8, losslessly (`utf8_text`: a path's non-UTF-8 byte is
+written `\\xNN`; `fakescope report --csv` writes it back as the byte, as the thread engine's CSV holds it).
 
 Example:
     >>> table = scan_partition(detector, [Entry("/photos/a.jpg")], source)
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -116,9 +118,41 @@ def _decoded(detector: Detector, entry: Entry, source: Source) -> Decoded:
 def _cell(value, column: str):
     if column in NUMERIC:
         return None if value == "" or value is None else value
-    text = str(text_cell(value))
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return text
+    return utf8_text(str(text_cell(value)))
+
+
+def utf8_text(text: str) -> str:
+    r"""`text` as valid UTF-8, losslessly: in a cell holding a backslash or a byte that is not UTF-8 (a file
+    name read with surrogateescape), backslashes are doubled and such bytes written `\xNN`; `original_text`
+    undoes it. Any other cell is left as it is.
+
+    Example:
+        >>> utf8_text("/photos/caf\udce9.png"), utf8_text("/photos/caf\\xe9.png")
+        ('/photos/caf\\xe9.png', '/photos/caf\\\\xe9.png')
+    """
+    if "\\" not in text:
+        try:
+            text.encode("utf-8")
+            return text
+        except UnicodeEncodeError:
+            pass
+    data = text.replace("\\", "\\\\").encode("utf-8", "surrogateescape")
+    return data.decode("utf-8", "backslashreplace")
+
+
+def original_text(text: str) -> str:
+    r"""The text `utf8_text` was given (non-UTF-8 bytes as surrogateescape, as `os.fsdecode` gives them).
+
+    Example:
+        >>> original_text("/photos/caf\\xe9.png") == "/photos/caf\udce9.png"
+        True
+    """
+    return _ESCAPED.sub(_unescape, text) if "\\" in text else text
+
+
+_ESCAPED = re.compile(r"\\(\\|x[0-9a-f]{2})")
+
+
+def _unescape(match: re.Match) -> str:
+    code = match[1]
+    return "\\" if code == "\\" else bytes([int(code[1:], 16)]).decode("utf-8", "surrogateescape")

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fakescope.cluster.manifest import Manifest
-from fakescope.cluster.parts import PART_PREFIX, PART_SUFFIX, SCHEMA
+from fakescope.cluster.parts import PART_PREFIX, PART_SUFFIX, SCHEMA, original_text
 from fakescope.runtime.cells import spreadsheet_safe
 
 
@@ -58,7 +58,9 @@ def report_table(folder: str | os.PathLike) -> tuple[pa.Table, Manifest]:
 
 
 def read_report(folder: str | os.PathLike):
-    """The report's rows as a pandas DataFrame (nullable dtypes: empty cells are <NA>).
+    """The report's rows as a pandas DataFrame (nullable dtypes: empty cells are <NA>). Text is UTF-8: a cell
+    holding a file name's non-UTF-8 byte or a backslash is escaped (`fakescope.cluster.parts.original_text`
+    gives the name back as `os.fsdecode` does).
 
     Raises:
         ReportError: the folder is not a fakescope report folder.
@@ -81,12 +83,19 @@ def summarize(folder: str | os.PathLike) -> ReportSummary:
 
 
 def write_csv(folder: str | os.PathLike, out: str | os.PathLike) -> int:
-    """Write the report as one CSV, in the thread engine's format (spreadsheet-safe cells); returns rows."""
+    """Write the report as one CSV, in the thread engine's format (spreadsheet-safe cells, a file name's
+    non-UTF-8 bytes as they were); returns rows."""
     table, _ = report_table(folder)
-    with open(out, "w", encoding="utf-8", newline="") as handle:
+    with open(out, "w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(table.column_names)
         for batch in table.to_batches(max_chunksize=10_000):
             for row in batch.to_pylist():
-                writer.writerow(["" if v is None else spreadsheet_safe(v) for v in row.values()])
+                writer.writerow([_csv_cell(value) for value in row.values()])
     return table.num_rows
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    return spreadsheet_safe(original_text(value)) if isinstance(value, str) else value
