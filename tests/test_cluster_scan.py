@@ -19,11 +19,13 @@ import fsspec
 import pandas as pd
 import pytest
 from bad_inputs import write_corpus
+from click.testing import CliRunner
 from dask_processes import DaskProcesses
 from distributed import Client, LocalCluster, WorkerPlugin
 from image_factory import encode, fakescope_command, random_rgb
 from video_factory import real_head, scene, write_video
 
+from fakescope.cli.report import report as report_command
 from fakescope.cluster import read_report, scan_dask, summarize, write_csv
 from fakescope.cluster.manifest import MANIFEST_NAME
 from fakescope.cluster.parts import PART_SUFFIX, original_text, part_name
@@ -334,3 +336,25 @@ def test_names_that_are_not_utf8_keep_their_bytes_and_never_collide(tiny_model_p
     assert thread[0] == dask[0] and sorted(thread[1:]) == sorted(dask[1:]) and len(thread) == len(names) + 3
     paths = read_report(tmp_path / "r")["path"]
     assert paths.is_unique and {original_text(path) for path in paths} == {str(p) for p in folder.iterdir()}
+
+
+def test_a_damaged_or_missing_part_is_one_line_and_resume_mends_it(photos, tiny_model_path, tmp_path):
+    report = tmp_path / "r"
+    scan_dask(tiny_model_path, photos, report, processes=False, workers=1, partition_size=10)
+    expected = read_report(report).sort_values("path").reset_index(drop=True)
+    part = report / json.loads((report / MANIFEST_NAME).read_text())["parts"][1]
+    part.write_bytes(part.read_bytes()[:100])  # a disk that lost the part's end
+    damaged = CliRunner().invoke(report_command, [str(report)])
+    assert damaged.exit_code == 1 and damaged.output == (
+        f"Error: {report}: part {part.name} is damaged (ArrowInvalid): delete it and resume the scan with "
+        "--resume\n"
+    )
+    part.unlink()
+    missing = CliRunner().invoke(report_command, [str(report), "--csv", str(tmp_path / "r.csv")])
+    assert missing.exit_code == 1 and "is missing: resume the scan with --resume" in missing.output
+    kept = len(list(report.glob("part-*.parquet")))
+    again = scan_dask(
+        tiny_model_path, photos, report, processes=False, workers=1, partition_size=10, resume=True
+    )
+    assert again.resumed_parts == kept and again.parts == kept + 1
+    assert read_report(report).sort_values("path").reset_index(drop=True).equals(expected)

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from fakescope.cluster.manifest import Manifest
 from fakescope.cluster.parts import PART_PREFIX, PART_SUFFIX, SCHEMA, original_text
 from fakescope.runtime.cells import spreadsheet_safe
+from fakescope.runtime.errors import ReportError
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def report_table(folder: str | os.PathLike) -> tuple[pa.Table, Manifest]:
     """All rows of a report folder as one Arrow table, with the folder's manifest.
 
     Raises:
-        ReportError: the folder is not a fakescope report folder.
+        ReportError: the folder is not a fakescope report folder, or one of its parts is missing or damaged.
     """
     folder = Path(folder)
     manifest = Manifest.read(folder)
@@ -53,8 +54,20 @@ def report_table(folder: str | os.PathLike) -> tuple[pa.Table, Manifest]:
         if manifest.complete
         else sorted(p.name for p in folder.glob(f"{PART_PREFIX}*{PART_SUFFIX}"))
     )
-    tables = [pq.read_table(folder / name, schema=SCHEMA) for name in names]
+    tables = [_read_part(folder / name) for name in names]
     return (pa.concat_tables(tables) if tables else SCHEMA.empty_table()), manifest
+
+
+def _read_part(path: Path) -> pa.Table:
+    where = f"{path.parent}: part {path.name}"
+    try:
+        return pq.read_table(path, schema=SCHEMA)
+    except FileNotFoundError:
+        raise ReportError(f"{where} is missing: resume the scan with --resume to write it again") from None
+    except (OSError, pa.ArrowException) as err:
+        raise ReportError(
+            f"{where} is damaged ({type(err).__name__}): delete it and resume the scan with --resume"
+        ) from None
 
 
 def read_report(folder: str | os.PathLike):
