@@ -4,7 +4,9 @@ fields: each verdict is compared with an independent numpy computation of the sa
 from __future__ import annotations
 
 import json
+import math
 import subprocess
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -19,6 +21,7 @@ from fakescope.runtime import Detector, ModelCard, load_image
 from fakescope.runtime.card_trust import trust_lines
 from fakescope.runtime.degrade import DEGRADATIONS, TTA_COPIES
 from fakescope.runtime.errors import ModelCardError
+from fakescope.runtime.models import models_dir
 from fakescope.runtime.preprocess import model_view, model_view_to_tensor
 from fakescope.runtime.spec import OUTPUT_OOD
 
@@ -264,3 +267,21 @@ def test_evaluate_says_which_ece_is_before_and_which_after_temperature_scaling()
         "ECE 0.1000 before temperature scaling, 0.0500 after"
     ]
     assert trust_text({"calibration": {"ece": 0.05}}) == ["ECE 0.0500"]
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.1, 0.3])
+def test_an_alpha_the_calibration_cannot_support_warns_with_the_count_it_needs(tmp_path, alpha):
+    # The smallest class size whose conformal quantile is finite, found by brute force on the order statistic.
+    needed = next(n for n in range(1, 100) if math.ceil((n + 1) * (1 - alpha)) <= n)
+    path = write(tmp_path / "a.onnx", conformal_card([0.1] * (needed - 1), [0.2] * needed))
+    with pytest.warns(
+        UserWarning, match=f"needs at least {needed} calibration images.*only {needed - 1} real"
+    ):
+        detector = Detector(path, alpha=alpha)
+    assert detector.conformal["REAL"] == math.inf and detector.conformal["FAKE"] < math.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Detector(write(tmp_path / "b.onnx", conformal_card([0.1] * needed, [0.2] * needed)), alpha=alpha)
+    out = run_cli("predict", models_dir() / "samples" / "real_lfw_044.png", "--alpha", "0.05")
+    assert out.returncode == 0 and out.stderr.startswith("warning: fakescope-demo: conformal alpha=0.05")
+    assert len(out.stderr.splitlines()) == 1, out.stderr

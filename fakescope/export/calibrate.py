@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ from fakescope.data.layout import TRAINING_LIMITS, ImageRecord
 from fakescope.export.errors import ExportError
 from fakescope.export.ood import QUANTILE, ood_threshold
 from fakescope.runtime.calibrated import calibrated_prob
-from fakescope.runtime.conformal import DEFAULT_ALPHA, check_alpha
+from fakescope.runtime.conformal import DEFAULT_ALPHA, check_alpha, too_few_for_alpha
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.results import Prediction
 from fakescope.runtime.spec import CLASS_NAMES
@@ -108,20 +107,7 @@ def measured_fields(
 
 
 def _alpha_warning(labels: np.ndarray, alpha: float) -> str | None:
-    """Conformal at `alpha` needs ceil(1 / alpha) - 1 calibration images of a class, else that label is in
-    every prediction set (so every verdict of the other label is UNSURE)."""
-    needed = math.ceil(1.0 / alpha) - 1
-    short = [
-        f"{int(np.sum(labels == i))} {name.lower()}"
-        for i, name in enumerate(CLASS_NAMES)
-        if np.sum(labels == i) < needed
-    ]
-    if not short:
-        return None
-    return (
-        f"conformal alpha={alpha:g} needs at least {needed} calibration images per class and there are only "
-        f"{' and '.join(short)}: that label is in every prediction set; choose a larger alpha"
-    )
+    return too_few_for_alpha({name: int(np.sum(labels == i)) for i, name in enumerate(CLASS_NAMES)}, alpha)
 
 
 def _judged(detector: Detector, records: Sequence[ImageRecord]) -> tuple[np.ndarray, list[Prediction]]:

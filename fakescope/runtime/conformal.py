@@ -41,13 +41,41 @@ def conformal_quantile(scores: Sequence[float] | np.ndarray, alpha: float) -> fl
     """The ceil((n + 1)(1 - alpha))-th smallest score; +inf when n is too small for alpha (then always in)."""
     alpha = check_alpha(alpha)
     ordered = np.sort(np.asarray(scores, dtype=np.float64))
-    rank = math.ceil((len(ordered) + 1) * (1.0 - alpha))
+    rank = _rank(len(ordered), alpha)
     return float(ordered[rank - 1]) if rank <= len(ordered) else math.inf
 
 
 def class_thresholds(scores: Mapping[str, Sequence[float]], alpha: float) -> dict[str, float]:
     """Each class's conformal quantile of its own calibration nonconformities."""
     return {name: conformal_quantile(scores[name], alpha) for name in CLASS_NAMES}
+
+
+def too_few_for_alpha(counts: Mapping[str, int], alpha: float) -> str | None:
+    """A warning when a class has too few calibration scores for `alpha`: its conformal quantile is then
+    +inf, so that label is in every prediction set (and every verdict of the other label is UNSURE).
+
+    Example:
+        >>> too_few_for_alpha({"REAL": 14, "FAKE": 70}, 0.05)
+        'conformal alpha=0.05 needs at least 19 calibration images per class and there are only 14 real: ...'
+    """
+    alpha = check_alpha(alpha)
+    short = [
+        f"{counts[name]} {name.lower()}" for name in CLASS_NAMES if _rank(counts[name], alpha) > counts[name]
+    ]
+    if not short:
+        return None
+    needed = max(1, math.ceil(1.0 / alpha) - 2)  # the smallest n with rank <= n, up to rounding
+    while _rank(needed, alpha) > needed:
+        needed += 1
+    return (
+        f"conformal alpha={alpha:g} needs at least {needed} calibration images per class and there are only "
+        f"{' and '.join(short)}: that label is in every prediction set; choose a larger alpha"
+    )
+
+
+def _rank(n: int, alpha: float) -> int:
+    """The rank of the conformal quantile among n calibration scores (past n: no finite quantile)."""
+    return math.ceil((n + 1) * (1.0 - alpha))
 
 
 def prediction_set(prob_fake: float, thresholds: Mapping[str, float]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,7 @@ import onnxruntime as ort
 from fakescope.runtime.calibrated import calibrated_prob
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.checks import Evidence
-from fakescope.runtime.conformal import check_alpha, class_thresholds, prediction_set
+from fakescope.runtime.conformal import check_alpha, class_thresholds, prediction_set, too_few_for_alpha
 from fakescope.runtime.degrade import DEGRADATIONS, TTA_COPIES
 from fakescope.runtime.errors import InvalidImageError, ModelCardError, ModelError
 from fakescope.runtime.faces import FaceFinder
@@ -352,7 +353,11 @@ def _conformal(card: ModelCard, alpha: float | None) -> tuple[float | None, dict
             raise ValueError(f"`alpha` needs a model with conformal calibration; {card.name!r} has none")
         return None, None
     alpha = float(card.conformal["alpha"]) if alpha is None else check_alpha(alpha)
-    return alpha, class_thresholds(card.conformal["scores"], alpha)
+    scores = card.conformal["scores"]
+    short = too_few_for_alpha({name: len(values) for name, values in scores.items()}, alpha)
+    if short:
+        warnings.warn(f"{card.name}: {short}", stacklevel=3)
+    return alpha, class_thresholds(scores, alpha)
 
 
 def _check_io(session: ort.InferenceSession, card: ModelCard, path: Path) -> None:
