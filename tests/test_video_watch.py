@@ -1,6 +1,6 @@
-"""`watch` on real file sources read by the reader thread: it stops at --max-seconds, survives a source that
-ends, reconnects when asked, accounts for every frame (analysed or dropped as stale), and the CLI prints
-JSON lines or one error line."""
+"""`watch` on real file sources and an HTTP stream (served on loopback) read by the reader thread: it stops at
+--max-seconds, survives a source that ends, reconnects when asked, accounts for every frame (analysed or
+dropped as stale), and the CLI prints JSON lines or one error line."""
 
 from __future__ import annotations
 
@@ -93,3 +93,26 @@ def test_cli_watch_prints_json_lines_and_one_error_line(face_model, clip, tmp_pa
     assert "frames analysed" in out.stderr
     bad = subprocess.run([*base, str(tmp_path / "missing.mp4")], capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and "Error:" in bad.stderr
+
+
+def test_a_stream_url_is_read_and_reopened_when_it_drops(face_model, clip):
+    import functools
+    import http.server
+    import threading
+
+    requests = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requests.append(self.path)
+
+    serve = functools.partial(Handler, directory=str(clip.parent))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), serve) as server:  # loopback only
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/{clip.name}"
+        updates = list(watch(Detector(face_model), url, reconnects=1, max_seconds=20))
+        server.shutdown()
+    assert updates and updates[-1].reconnects == 1 and updates[-1].elapsed < 20
+    assert all(u.tracks for u in updates) and max(u.time for u in updates) > 2.0  # faces, to the end
+    assert updates[-1].analysed + updates[-1].dropped == 2 * 30  # every frame of both passes accounted for
+    assert len([path for path in requests if path.endswith(clip.name)]) >= 2
