@@ -116,3 +116,23 @@ def test_a_stream_url_is_read_and_reopened_when_it_drops(face_model, clip):
     assert all(u.tracks for u in updates) and max(u.time for u in updates) > 2.0  # faces, to the end
     assert updates[-1].analysed + updates[-1].dropped == 2 * 30  # every frame of both passes accounted for
     assert len([path for path in requests if path.endswith(clip.name)]) >= 2
+
+
+def test_an_image_check_flagging_the_recent_frames_makes_the_rolling_verdict_unsure(tmp_path, short_clip):
+    from dataclasses import replace
+
+    from onnx_fixtures import tiny_card, tiny_model
+
+    from fakescope.export.card_io import seal_model
+
+    # Conformal thresholds of 1.0 keep both labels for every face: each frame's image verdict is UNSURE.
+    roomy = {"alpha": 0.1, "scores": {"REAL": [1.0] * 30, "FAKE": [1.0] * 30}}
+    path = tmp_path / "roomy.onnx"
+    card = replace(tiny_card(face_crop={"enabled": True}), conformal=roomy)
+    path.write_bytes(seal_model(tiny_model(32, False, 0), card))
+    updates = list(watch(Detector(path), str(short_clip), realtime=False))
+    assert updates and all(u.verdict == "UNSURE" and len(u.tracks) == 1 for u in updates)
+    seen = min(updates[-1].analysed, 16)  # the window
+    assert updates[-1].reasons == (
+        f"both labels plausible at alpha=0.1 in {seen} of {seen} frames with a face",
+    )

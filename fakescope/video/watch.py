@@ -2,7 +2,8 @@
 
 The reader thread (`FrameReader`) keeps only the newest frame; this loop takes it, finds and judges the faces,
 links them into tracks and yields one `WatchUpdate` per analysed frame: each track's score over its last
-`window` frames and the verdict of the most fake track seen recently (UNSURE when no face is in view).
+`window` frames and the verdict of the most fake track seen recently (UNSURE when no face is in view, or when
+an image check, as for clips, flags at least half of the last `window` frames with a face).
 
 Example:
     >>> for update in watch(Detector(), "0", max_seconds=10):
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fakescope.runtime.checks import UNSURE
+from fakescope.runtime.checks import CHECKS, UNSURE
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.display import number
 from fakescope.runtime.images import DecodedImage, ImageInfo
@@ -31,6 +32,7 @@ from fakescope.video.errors import InvalidVideoError, NoFramesError
 from fakescope.video.limits import VideoLimits
 from fakescope.video.live import FrameReader, LiveFrame
 from fakescope.video.tracker import IoUTracker
+from fakescope.video.verdict import FRAME_CHECKS, frame_check_reasons
 
 DEFAULT_WINDOW = 16
 RECENT_UPDATES = 8
@@ -166,12 +168,16 @@ class _Rolling:
         self.scores: dict[int, deque[float]] = {}
         self.boxes: dict[int, tuple[int, int, int, int]] = {}
         self.seen: dict[int, int] = {}
+        self.flags: deque[dict[str, str]] = deque(maxlen=window)
+        """The image checks' reasons on each of the last `window` frames with a face (`FRAME_CHECKS`)."""
         self.analysed = 0
 
     def add(self, frame: LiveFrame) -> tuple[TrackState, ...]:
         info = ImageInfo(frame.size[0], frame.size[1], "VIDEO", "RGB", None, f"frame {frame.number}")
         (prediction,) = self.detector.judge([self.detector.prepare(DecodedImage(frame.pixels, info))], False)
         faces = list(prediction.faces)
+        if faces:
+            self.flags.append({c: reason for c in FRAME_CHECKS if (reason := CHECKS[c](prediction))})
         ids = self.tracker.update(np.array([f.box for f in faces], np.float64))
         for track, face in zip(ids, faces, strict=True):
             self.scores.setdefault(track, deque(maxlen=self.window)).append(face.prob_fake)
@@ -187,11 +193,17 @@ class _Rolling:
             states.append(TrackState(track, label, score, len(self.scores[track]), self.boxes[track]))
         return tuple(states)
 
+    def checks(self) -> tuple[str, ...]:
+        """The reasons of the image checks that flag at least half of the recent frames with a face."""
+        flagged = {c: [f[c] for f in self.flags if c in f] for c in FRAME_CHECKS}
+        return frame_check_reasons(flagged, len(self.flags))
+
 
 def _update(tracks, frame: LiveFrame, elapsed: float, rolling: _Rolling, reader: FrameReader) -> WatchUpdate:
     if tracks:
         best = max(tracks, key=lambda t: t.score)
-        verdict, reasons, prob = best.label, (), best.score
+        reasons = rolling.checks()
+        verdict, prob = UNSURE if reasons else best.label, best.score
     else:
         verdict, reasons, prob = UNSURE, ("no face in view",), None
     return WatchUpdate(
