@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import time
 import urllib.request
 import uuid
@@ -259,10 +260,13 @@ def test_the_server_listens_on_localhost_only(server):
     assert bound and all(address.startswith("0100007F") for address in bound)
 
 
-def test_the_pre_heated_kernel_keeps_its_own_place_and_leaves_the_others_to_pages(tiny_model_path, tmp_path):
+def test_the_pre_heated_kernel_keeps_its_place_and_is_not_culled_as_a_page_takes_it(
+    tiny_model_path, tmp_path
+):
     """With --pool-size 1 --max-kernels 2 one page gets a place while the pooled kernel waits (the manager
-    reads Voila's pool, a private attribute of the pinned Voila: this fails if that reading breaks)."""
-    args = ["--model", str(tiny_model_path), "--pool-size", "1", "--max-kernels", "2"]
+    reads Voila's pool, a private attribute of the pinned Voila: this fails if that reading breaks), and a
+    pooled kernel that waited longer than --idle-timeout is not culled while the page that took it loads."""
+    args = ["--model", str(tiny_model_path), "--pool-size", "1", "--max-kernels", "2", "--idle-timeout", "10"]
     pooled = DashboardServer(args, tmp_path / "voila.log")
     try:
         deadline = time.monotonic() + 60
@@ -272,5 +276,14 @@ def test_the_pre_heated_kernel_keeps_its_own_place_and_leaves_the_others_to_page
         first, second = ticket(pooled), ticket(pooled)
         assert "ticket" in first, first
         assert second["busy"] == f"Dashboard busy: its one place is taken; try again in {second['retry_s']} s"
+        time.sleep(12)  # the pooled kernel is now idle for longer than --idle-timeout (pooled: never culled)
+        request = urllib.request.Request(
+            pooled.url, headers={"Cookie": f"fs-ticket-{pooled.port}={first['ticket']}"}
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', response.read().decode()).group(1)
+        time.sleep(3)  # the culler looks every second; the page's script connects about now
+        assert kernel_alive(pooled, kernel)
+        _channels(pooled, kernel).close()
     finally:
         pooled.stop()

@@ -72,6 +72,8 @@ class LimitedKernelManager(AsyncMappingKernelManager):
         if ticket is None or self._tickets.pop(ticket, None) is None:
             return False
         self._admitting[ticket] = time.monotonic() + self.ticket_seconds
+        for kernel_id in self._pooled():  # the page takes one: its idle time counts from now, not from
+            self.get_kernel(kernel_id).last_activity = utcnow()  # its start (or it is culled as it loads)
         return True
 
     def admitted(self, ticket: str) -> None:
