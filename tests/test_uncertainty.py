@@ -158,3 +158,45 @@ def test_selective_prediction_against_direct_computation():
     np.testing.assert_allclose(curve.risk, risks)
     assert curve.coverage[-1] == 1.0 and curve.area == pytest.approx(np.mean(risks))
     assert curve.risk[-1] == pytest.approx(1 - np.mean((prob >= 0.5) == labels))
+
+
+def test_robustness_figures_equal_a_direct_rescoring_of_independently_degraded_images(tmp_path):
+    from io import BytesIO
+
+    from onnx_fixtures import write_tiny_model
+    from PIL import Image
+    from support.export_runs import write_dataset
+
+    from fakescope.data.layout import TRAINING_LIMITS, discover
+    from fakescope.runtime import Detector, load_image
+    from fakescope.runtime.degrade import DEGRADATIONS
+    from fakescope.uncertainty.robustness import robustness
+
+    records = discover(write_dataset(tmp_path / "data", per_class=8, side=48, seed=5))
+    detector = Detector(write_tiny_model(tmp_path / "m.onnx"))
+
+    def jpeg50(image: Image.Image) -> Image.Image:
+        buffer = BytesIO()
+        image.save(buffer, "JPEG", quality=50)
+        return Image.open(BytesIO(buffer.getvalue())).convert("RGB")
+
+    def half(image: Image.Image) -> Image.Image:
+        return image.resize(
+            (image.width // 2, image.height // 2), Image.Resampling.BILINEAR, reducing_gap=None
+        )
+
+    found = robustness(detector, records, degradations=("jpeg50", "half"))
+    labels = [r.label for r in records]
+    pictures = [Image.fromarray(load_image(r.path, TRAINING_LIMITS).pixels) for r in records]
+    scorer = detector.with_limits(TRAINING_LIMITS)  # the half-size copies are 24 px
+    clean = [scorer.predict(np.asarray(p)) for p in pictures]
+    assert found["clean"]["roc_auc"] == pytest.approx(roc_auc_score(labels, [p.prob_fake for p in clean]))
+    for name, degrade in (("jpeg50", jpeg50), ("half", half)):
+        copies = [np.asarray(degrade(p)) for p in pictures]
+        for picture, copy in zip(pictures, copies, strict=True):
+            np.testing.assert_array_equal(DEGRADATIONS[name](np.asarray(picture)), copy)
+        judged = [scorer.predict(copy) for copy in copies]
+        assert found[name]["n"] == len(records)
+        assert found[name]["roc_auc"] == pytest.approx(roc_auc_score(labels, [p.prob_fake for p in judged]))
+        flipped = np.mean([a.verdict != b.verdict for a, b in zip(clean, judged, strict=True)])
+        assert found[name]["flipped"] == pytest.approx(flipped)
