@@ -185,6 +185,28 @@ def test_the_frames_decoded_limit_is_checked_before_decoding(tmp_path, tiny_mode
         predict_video(Detector(tiny_model_path), path, frames=8, limits=VideoLimits(max_frames_decoded=10))
 
 
+def test_a_stream_that_grows_after_its_header_stops_at_the_pixel_limit(tmp_path, tiny_model_path):
+    from fakescope.runtime import Detector
+
+    small = write_video(tmp_path / "small.h264", numbered_frames(3, (64, 48))).read_bytes()
+    large = write_video(tmp_path / "large.h264", numbered_frames(3, (1024, 768))).read_bytes()
+    path = tmp_path / "grows.h264"
+    path.write_bytes(small + large)  # raw H.264: a second SPS switches to 1024x768
+    limits = VideoLimits(max_pixels=64 * 48 * 4)
+    with open_video(path, limits) as video:
+        assert (video.info.width, video.info.height) == (64, 48)  # the header check passes
+    with pytest.raises(
+        VideoTooLargeError, match=r"^grows\.h264: a 1024x768 frame is over the limit of 12,288"
+    ):
+        predict_video(Detector(tiny_model_path), path, frames=4, limits=limits)
+    # without the limit: a raw stream (no duration, no timestamps, no seeking) is measured by its packets,
+    # opened again to decode, and its frames are timed by the declared rate
+    result = predict_video(Detector(tiny_model_path), path, frames=6)
+    with open_video(path) as video:
+        interval = 1 / video.info.fps
+    assert [round(p.time / interval) for p in result.timeline] == [0, 1, 2, 3, 4, 5]
+
+
 def mkv_bytes(tmp_path) -> bytes:
     return write_video(tmp_path / "base.mkv", numbered_frames(4)).read_bytes()
 

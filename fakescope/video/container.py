@@ -52,6 +52,7 @@ VIDEO_FORMATS = (
     "yuv4mpegpipe",
 )
 """FFmpeg demuxers allowed to open a file (passed as `format_whitelist`)."""
+OPEN_OPTIONS = {"format_whitelist": ",".join(VIDEO_FORMATS)}
 
 _CONTAINER_MAGIC = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"), (0, b"RIFF"), (0, b"OggS"), (0, b"FLV"))
 _IMAGE_MAGIC = (
@@ -110,10 +111,25 @@ class OpenVideo:
         self.container, self.stream, self.info = container, stream, info
         self.owned: BinaryIO | None = None
         """The file object `open_video` opened for a path or bytes, closed with the container."""
+        self.handle: BinaryIO | None = None
+        self.handle_start = 0
+        """The file object FFmpeg reads and where the video starts in it (to open it again)."""
         self.keyframes = keyframes
         """Keyframe times in seconds from the start, as the container's index lists them (may be empty)."""
         self.start = start
         """The stream's first timestamp in seconds: frame times are reported relative to it."""
+
+    def rewind(self) -> None:
+        """Back to the first packet: a seek, or for a stream FFmpeg cannot seek (raw H.264), opened again."""
+        av = require_av()
+        try:
+            self.container.seek(0)
+        except av.error.FFmpegError:
+            self.container.close()
+            self.handle.seek(self.handle_start)
+            self.container = av.open(self.handle, options=OPEN_OPTIONS)
+            self.stream = self.container.streams.video[0]
+            self.stream.thread_type = "AUTO"
 
     def __enter__(self) -> OpenVideo:
         return self
@@ -166,7 +182,7 @@ def _opened(av, handle: BinaryIO, name: str | None, size: int, limits: VideoLimi
         if head.startswith(magic):
             raise NotAVideoError(f"{_label(name)}: a {kind} image, not a video")
     try:
-        container = av.open(handle, options={"format_whitelist": ",".join(VIDEO_FORMATS)})
+        container = av.open(handle, options=OPEN_OPTIONS)
     except av.error.ArgumentError:
         raise NotAVideoError(f"{_label(name)}: not a video format fakescope reads") from None
     except av.error.FFmpegError as err:
@@ -178,7 +194,7 @@ def _opened(av, handle: BinaryIO, name: str | None, size: int, limits: VideoLimi
     except BaseException:
         container.close()
         raise
-    video.owned = owned
+    video.owned, video.handle, video.handle_start = owned, handle, here
     return video
 
 

@@ -168,7 +168,11 @@ def _extract_one(record, folder: Path, finder, count, margin, size, limits) -> l
         reads = plan_reads(times, video.keyframes, interval)
         decoded = False
         for frame in read_frames(
-            video, reads, max_side=limits.analysis_side, max_decoded=limits.max_frames_decoded
+            video,
+            reads,
+            max_side=limits.analysis_side,
+            max_decoded=limits.max_frames_decoded,
+            max_pixels=limits.max_pixels,
         ):
             decoded = True
             faces = select_faces(finder.find(frame.pixels))

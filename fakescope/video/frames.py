@@ -26,6 +26,7 @@ import numpy as np
 from fakescope.video._av import require_av
 from fakescope.video.container import OpenVideo
 from fakescope.video.errors import VideoTooLargeError
+from fakescope.video.limits import DEFAULT_VIDEO_LIMITS
 from fakescope.video.sampler import Read
 
 TIME_EPSILON = 1e-6
@@ -62,6 +63,7 @@ def read_frames(
     keyframes_only: bool = False,
     max_side: int = 1024,
     max_decoded: int = 20_000,
+    max_pixels: int = DEFAULT_VIDEO_LIMITS.max_pixels,
     stats: DecodeStats | None = None,
 ) -> Iterator[VideoFrame]:
     """Yield the frame shown at each read's time (a frame shown at several is yielded once).
@@ -73,10 +75,12 @@ def read_frames(
             Defaults to False.
         max_side: longer side of the yielded pixels at most. Defaults to 1024.
         max_decoded: decoding more frames than this raises `VideoTooLargeError`. Defaults to 20000.
+        max_pixels: a decoded frame larger than this raises `VideoTooLargeError` (a stream may change its
+            size after the header that `open_video` checked). Defaults to 8K UHD.
         stats: filled in while reading. Defaults to a private one.
     """
     stats = stats if stats is not None else DecodeStats()
-    reader = _Reader(video, stats, max_decoded, keyframes_only)
+    reader = _Reader(video, stats, max_decoded, keyframes_only, max_pixels)
     if keyframes_only:
         video.stream.codec_context.skip_frame = "NONKEY"
         video.stream.thread_type = "SLICE"  # frame threads lose their queued keyframes to a truncated end
@@ -94,9 +98,11 @@ def read_frames(
 class _Reader:
     """Decoding state: where the decoder is, the last frame decoded, and one frame read past a target."""
 
-    def __init__(self, video: OpenVideo, stats: DecodeStats, max_decoded: int, keyframes_only: bool) -> None:
+    def __init__(
+        self, video: OpenVideo, stats: DecodeStats, max_decoded: int, keyframes_only: bool, max_pixels: int
+    ) -> None:
         self.av = require_av()
-        self.video, self.stats, self.max_decoded = video, stats, max_decoded
+        self.video, self.stats, self.max_decoded, self.max_pixels = video, stats, max_decoded, max_pixels
         self.stream = video.stream
         self.source: Iterator | None = None
         self.previous = self.held = None
@@ -109,6 +115,9 @@ class _Reader:
         """Non-reference frames shown before this time (s) are skipped (at a constant frame rate, never when
         decoding keyframes only)."""
         self.margin = SKIP_MARGIN_FRAMES / float(rate) if rate else 0.0
+        self.interval = 1.0 / (video.info.fps or 25.0)
+        self.counted = 0
+        """Frames decoded since the decoder last started (numbers the frames of a raw stream)."""
 
     def time_of(self, frame) -> float:
         if frame.pts is None:
@@ -141,16 +150,25 @@ class _Reader:
                     return
         self.source = self._decoded()
         self.previous = self.held = None
+        self.counted = 0
 
     def _next(self):
         frame = next(self.source, None)
         if frame is not None:
             self.stats.decoded += 1
+            if frame.pts is None:  # a raw stream: frames follow each other at the declared rate
+                frame.pts = round((self.video.start + self.counted * self.interval) / self.stream.time_base)
+            self.counted += 1
             self.last_time = self.time_of(frame)
+            name = self.video.info.name or "video"
             if self.stats.decoded > self.max_decoded:
                 raise VideoTooLargeError(
-                    f"{self.video.info.name or 'video'}: decoding stopped at the limit of "
-                    f"{self.max_decoded} frames"
+                    f"{name}: decoding stopped at the limit of {self.max_decoded} frames"
+                )
+            if frame.width * frame.height > self.max_pixels:
+                size = f"{frame.width}x{frame.height}"
+                raise VideoTooLargeError(
+                    f"{name}: a {size} frame is over the limit of {self.max_pixels:,} pixels"
                 )
         return frame
 

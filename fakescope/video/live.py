@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from fakescope.video._av import require_av
-from fakescope.video.container import VIDEO_FORMATS
+from fakescope.video.container import OPEN_OPTIONS
 from fakescope.video.errors import InvalidVideoError
 
 OPEN_TIMEOUT_S = 10.0
@@ -119,7 +119,7 @@ class FrameReader(threading.Thread):
                 self._fresh.notify_all()
 
     def _read_once(self, number: int) -> int:
-        options = {"format_whitelist": ",".join(VIDEO_FORMATS)} if self.is_file else {}
+        options = OPEN_OPTIONS if self.is_file else {}
         container = self.av.open(self.target, format=self.format, options=options, timeout=OPEN_TIMEOUT_S)
         self.opens += 1
         with container:

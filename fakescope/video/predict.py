@@ -94,6 +94,7 @@ def predict_video(
             keyframes_only=keyframes_only,
             max_side=limits.analysis_side,
             max_decoded=limits.max_frames_decoded,
+            max_pixels=limits.max_pixels,
             stats=stats,
         )
         # Closed before the container is: the reader thread must stop before its decoder goes away.
@@ -139,13 +140,15 @@ def _plan(video: OpenVideo, frames: int, keyframes_only: bool, limits: VideoLimi
 
 
 def _measured_duration(video: OpenVideo) -> float:
-    """The duration from the packets' timestamps, for containers that declare none (no frame is decoded)."""
-    stream, end = video.stream, 0.0
+    """The duration from the packets' timestamps (or their count, when they carry none: raw H.264), for
+    containers that declare none; no frame is decoded."""
+    stream, end, packets = video.stream, 0.0, 0
     for packet in video.container.demux(stream):
+        packets += packet.size > 0
         if packet.pts is not None:
             end = max(end, float((packet.pts + (packet.duration or 0)) * stream.time_base) - video.start)
-    video.container.seek(0)
-    return end
+    video.rewind()
+    return end or packets / (video.info.fps or DEFAULT_FPS)
 
 
 @dataclass
