@@ -228,6 +228,11 @@ def hostile_files(tmp_path) -> dict[str, tuple[object, type, str]]:
             VideoTooLargeError,
             "declared 16000x16000",
         ),
+        "vast.y4m": (  # FFmpeg itself refuses a frame this size while probing
+            b"YUV4MPEG2 W100000 H100000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" + b"\x00" * 4096,
+            CorruptVideoError,
+            "corrupt or truncated video",
+        ),
         "empty.mkv": (mkv[: mkv.index(b"\x1f\x43\xb6\x75") + 64], NoFramesError, "no decodable frame"),
         "alien.mkv": (mkv.replace(b"V_MPEG4/ISO/AVC", b"V_MPEG4/ISO/XYZ"), UnsupportedCodecError, "codec"),
         "list.m3u8": (
@@ -247,6 +252,7 @@ def hostile_files(tmp_path) -> dict[str, tuple[object, type, str]]:
         "truncated.mp4",
         "voice.m4a",
         "huge.y4m",
+        "vast.y4m",
         "empty.mkv",
         "alien.mkv",
         "list.m3u8",

@@ -54,7 +54,14 @@ VIDEO_FORMATS = (
 """FFmpeg demuxers allowed to open a file (passed as `format_whitelist`)."""
 OPEN_OPTIONS = {"format_whitelist": ",".join(VIDEO_FORMATS)}
 
-_CONTAINER_MAGIC = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"), (0, b"RIFF"), (0, b"OggS"), (0, b"FLV"))
+_CONTAINER_MAGIC = (
+    (4, b"ftyp"),
+    (0, b"\x1a\x45\xdf\xa3"),
+    (0, b"RIFF"),
+    (0, b"OggS"),
+    (0, b"FLV"),
+    (0, b"YUV4MPEG2"),
+)
 _IMAGE_MAGIC = (
     (b"\x89PNG", "PNG"),
     (b"\xff\xd8\xff", "JPEG"),
