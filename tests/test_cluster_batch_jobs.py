@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from fakescope.cli.eda import eda as eda_command
+from fakescope.cli.train import evaluate as evaluate_command
 from fakescope.cluster.client import dask_client
 from fakescope.cluster.eda import dask_measure
 from fakescope.cluster.evaluate import dask_scorer
@@ -51,8 +54,15 @@ def test_eda_cli_with_the_dask_engine_writes_the_same_table(data_dir, tmp_path):
     )
 
 
-def test_evaluation_scored_by_dask_workers_equals_the_local_one(client, tiny_model_path, data_dir):
-    local = evaluate_model(tiny_model_path, data_dir)
+@pytest.fixture(scope="module")
+def local_evaluation(tiny_model_path, data_dir):
+    return evaluate_model(tiny_model_path, data_dir)
+
+
+def test_evaluation_scored_by_dask_workers_equals_the_local_one(
+    client, tiny_model_path, data_dir, local_evaluation
+):
+    local = local_evaluation
     dask = evaluate_model(
         tiny_model_path, data_dir, scorer=dask_scorer(client, tiny_model_path, partition_size=3)
     )
@@ -60,3 +70,17 @@ def test_evaluation_scored_by_dask_workers_equals_the_local_one(client, tiny_mod
     assert dask.test.as_dict() == local.test.as_dict() and dask.valid.as_dict() == local.valid.as_dict()
     assert sorted(dask.skipped) == sorted(local.skipped) and len(local.skipped) == 1
     assert dask.trust == local.trust
+
+
+def test_evaluate_cli_with_the_dask_engine_writes_the_local_record(
+    client, tiny_model_path, data_dir, local_evaluation, tmp_path
+):
+    out = tmp_path / "metrics.json"
+    args = [str(tiny_model_path), str(data_dir), "--out", str(out), "--engine", "dask"]
+    result = CliRunner().invoke(evaluate_command, [*args, "--scheduler", client.scheduler.address])
+    assert result.exit_code == 0, result.output
+    written, local = json.loads(out.read_text()), json.loads(local_evaluation.to_json())
+    assert {k: v for k, v in written.items() if k != "created"} == {
+        k: v for k, v in local.items() if k != "created"
+    }
+    assert "skipped 1 unreadable file(s)" in result.output
