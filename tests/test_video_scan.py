@@ -68,3 +68,17 @@ def test_cli_scan_resumes_videos_too(face_model, tmp_path):
     lines = report.read_text().splitlines()
     assert len(lines) == 4 and '"later.webm' not in lines[0] and "later.webm" in lines[-1]
     assert "3 already in the report" in again.stderr
+
+
+def test_a_picture_named_like_a_video_gets_the_image_row_predict_gives_it(face_model, tmp_path):
+    folder = tmp_path / "media"
+    folder.mkdir()
+    picture = scene((200, 150), [(real_head(), 10, 10, 0.5)])
+    (folder / "still.mp4").write_bytes(encode(picture, "PNG"))
+    detector = Detector(face_model)
+    report = tmp_path / "report.csv"
+    scan_folder(detector, folder, report, judges=[VideoJudge(detector, frames=4)])
+    (row,) = read_rows(report).values()
+    expected = detector.predict(folder / "still.mp4")
+    assert row["error"] == "" and row["format"] == "PNG" and row["verdict"] == expected.verdict
+    assert float(row["prob_fake"]) == pytest.approx(expected.prob_fake, abs=1e-6)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.results import faces_text, reasons_text
-from fakescope.runtime.scan_rows import error_row
+from fakescope.runtime.scan_rows import analyse, decode, error_row
 from fakescope.video.aggregation import DEFAULT_AGGREGATION
-from fakescope.video.container import VIDEO_EXTENSIONS
+from fakescope.video.container import VIDEO_EXTENSIONS, looks_like_video
 from fakescope.video.errors import InvalidVideoError, MissingExtraError
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
 from fakescope.video.predict import predict_video
@@ -57,6 +57,8 @@ class VideoJudge:
         return sorted(found)
 
     def row(self, path: Path) -> dict:
+        if not looks_like_video(path):  # a picture named like a video: judged as `predict` judges it
+            return analyse(self.detector, [decode(self.detector, path)])[0]
         row = error_row(str(path), self.detector.threshold, "")
         try:
             result = predict_video(self.detector, path, limits=self.limits, **self.options)
