@@ -220,3 +220,17 @@ def test_a_video_upload_shows_its_clip_card_with_timeline_and_scrubber(browser, 
     assert plot.evaluate("el => el.offsetHeight") > 100
     assert shown.locator(".widget-slider").count() == 1  # the scrubber over the sampled frames
     assert page.locator(".fs-error").count() == 0 or "clip.mp4" not in page.locator(".fs-error").inner_text()
+
+
+def test_an_upload_of_more_files_than_the_dashboard_takes_is_refused_before_any_is_analysed(browser, files):
+    """Tiny files fit one upload by the thousand and each costs its own model runs: past 16, one line."""
+    picture = encoded(face_image(*REAL_LOOK, size=40))
+    upload(
+        browser, [{"name": f"many{i:02d}.png", "mimeType": "image/png", "buffer": picture} for i in range(17)]
+    )
+    status = browser.page.locator(".fs-error").filter(has_text="Not analysed: 17 files in one upload")
+    status.wait_for(timeout=30_000)
+    assert "up to 16 at a time" in status.inner_text() and "fakescope scan FOLDER" in status.inner_text()
+    assert browser.page.get_by_text("many00.png", exact=True).count() == 0  # no card, no history row
+    upload(browser, [files["real"]])  # the next upload is analysed
+    card(browser, files["real"].name).locator(".fs-verdict").wait_for(timeout=30_000)

@@ -19,7 +19,7 @@ from fakescope.runtime import Detector, InvalidImageError, Prediction, Rejected
 from fakescope.widgets.checks_panel import ChecksPanel
 from fakescope.widgets.env import MODEL_ENV, SAMPLES_ENV, env_path, upload_limits
 from fakescope.widgets.history import HistoryEntry, HistoryTable
-from fakescope.widgets.limits import max_message_bytes
+from fakescope.widgets.limits import MAX_FILES_PER_UPLOAD, max_message_bytes, too_many_files
 from fakescope.widgets.markup import header_html, message_html, title_html
 from fakescope.widgets.method_picker import MethodPicker
 from fakescope.widgets.model_panel import ModelPanel
@@ -179,7 +179,10 @@ class DetectorDashboard(ipw.VBox):
 
     def _on_upload(self, change: dict) -> None:
         files = uploaded_files(change["new"])
-        if files:
+        if len(files) > MAX_FILES_PER_UPLOAD:
+            self.upload.value = ()
+            self.status.value = message_html(too_many_files(len(files)), "error")
+        elif files:
             self.upload.value = ()
             self.analyse(files)
 

@@ -17,6 +17,10 @@ DEFAULT_IDLE_SECONDS = 120
 FILES_PER_MESSAGE = 8
 """Files at the size limit that one upload may carry: the browser sends every chosen file in one message."""
 
+MAX_FILES_PER_UPLOAD = 16
+"""Most files analysed from one upload: tiny files fit one message by the thousand, and each costs its
+own model runs, CAMs and card; more are refused before any is decoded."""
+
 
 def max_message_bytes(max_file_bytes: int = DEFAULT_LIMITS.max_file_bytes) -> int:
     """Websocket message limit (tornado's default is 10 MiB): room for the files plus encoding overhead."""
@@ -33,3 +37,11 @@ def cull_settings(idle_seconds: int) -> dict[str, int]:
         raise ValueError(f"`idle_seconds` must be >= 2. Received: idle_seconds={idle_seconds}")
     interval = max(1, min(15, idle_seconds // 8))
     return {"cull_idle_timeout": idle_seconds - interval, "cull_interval": interval}
+
+
+def too_many_files(count: int) -> str:
+    """The one line a page shows for an upload of `count` files, over `MAX_FILES_PER_UPLOAD`."""
+    return (
+        f"Not analysed: {count} files in one upload; the dashboard takes up to {MAX_FILES_PER_UPLOAD} at "
+        "a time. Choose fewer, or analyse a whole folder with `fakescope scan FOLDER`."
+    )
