@@ -117,7 +117,11 @@ def test_every_method_returns_float32_maps_in_unit_range(exported, arch):
     for name in method_names():
         maps = cam_method(name)(e.inputs())
         assert maps.dtype == np.float32 and maps.shape == (6, size, size), name
-        assert maps.min() >= 0.0 and maps.max() <= 1.0 and maps.max() == pytest.approx(1.0), name
+        assert maps.min() >= 0.0 and maps.max() <= 1.0, name
+        # Each map is min-max normalised, or all zero where the method sees no evidence at all.
+        peaks = maps.reshape(len(maps), -1).max(axis=1)
+        assert np.all((np.abs(peaks - 1.0) < 1e-6) | (peaks == 0.0)), name
+    assert cam_method("gradcam")(e.inputs()).max() == pytest.approx(1.0)
 
 
 def _upsampled(channel: np.ndarray, size: int) -> np.ndarray:
@@ -129,28 +133,24 @@ def _upsampled(channel: np.ndarray, size: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("top_k", [4, None])
-def test_score_cam_equals_its_definition_with_keras_scores(exported, arch, top_k):
+@pytest.mark.parametrize("top_k", [4, 128])
+def test_score_cam_equals_its_plain_definition(exported, arch, top_k):
     e = exported(arch)
-    features = e.outputs[OUTPUT_FEATURES].astype(np.float64)
-    channels, size = features.shape[-1], SIZES[arch]
-    k = top_k or channels
-    logit_model = _logit_model(e.model)
+    features = e.outputs[OUTPUT_FEATURES].astype(np.float64)  # means in float64: exact ties stay ties
+    size = SIZES[arch]
+    k = min(top_k, features.shape[-1])  # 128: every channel of small_cnn at 32 px
+    # The masked inputs are scored by the same ONNX model: on the barely trained backbones they are far out of
+    # distribution, the logit is a cancellation of huge activations, and Keras and onnxruntime then disagree
+    # in its last bits (steps of 0.25), which is the model's arithmetic, not Score-CAM's.
     expected = []
     for image, a in zip(e.batch, features, strict=True):
         chosen = np.argsort(-a.mean(axis=(0, 1)), kind="stable")[:k]
         masked = np.stack([image * _upsampled(a[..., c], size)[..., None] for c in chosen])
-        scores = np.asarray(logit_model(masked), np.float64)[:, 0]
+        scores = np.asarray(e.logits(masked.astype(np.float32)), np.float64)
         weights = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
         expected.append(np.maximum((a[..., chosen] * weights).sum(-1), 0))
     raw = cam_method("scorecam", top_k=k).raw(e.inputs())
     np.testing.assert_allclose(by_max(raw), by_max(np.stack(expected)), atol=2e-4)
-
-
-def _logit_model(model):
-    import keras
-
-    return keras.Model(model.inputs[0], model.get_layer("logit").output)
 
 
 @pytest.mark.parametrize("arch", ARCHS)

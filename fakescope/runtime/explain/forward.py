@@ -22,8 +22,8 @@ class ScoreCam(CamMethod):
     """Score-CAM (Wang et al. 2020) over the `top_k` channels of A with the largest mean activation.
 
     Each chosen channel, upsampled to the input and min-max normalised, masks the input; the model's logit on
-    each masked input s_k gives the weights softmax(s)_k, and the map is ReLU(Σ_k softmax(s)_k A_k). All
-    masked inputs of a batch go through the model in one call of `CamInputs.logits`.
+    each masked input s_k gives the weights softmax(s)_k, and the map is ReLU(Σ_k softmax(s)_k A_k). Each
+    image's masked inputs go through the model in one call of `CamInputs.logits` (which batches them).
 
     Args:
         top_k: channels scored per image (all of them when A has fewer). Defaults to 32.
@@ -46,12 +46,11 @@ class ScoreCam(CamMethod):
         batch = np.asarray(inputs.batch, dtype=np.float32)
         n, _, _, channels = features.shape
         k = min(self.top_k, channels)
-        chosen = np.argsort(-features.mean(axis=(1, 2)), axis=1, kind="stable")[:, :k]
-        masked = []
-        for i in range(n):
+        chosen = np.argsort(-features.mean(axis=(1, 2), dtype=np.float64), axis=1, kind="stable")[:, :k]
+        scores = np.empty((n, k))
+        for i in range(n):  # one image's k masked inputs at a time: memory k x H x W x 3
             masks = normalize_cams(np.moveaxis(features[i][..., chosen[i]], -1, 0), batch.shape[1:3])
-            masked.append(batch[i][None] * masks[..., None])
-        scores = np.asarray(inputs.logits(np.concatenate(masked)), dtype=np.float64).reshape(n, k)
+            scores[i] = np.asarray(inputs.logits(batch[i][None] * masks[..., None]), dtype=np.float64)
         weights = np.exp(scores - scores.max(axis=1, keepdims=True))
         weights /= weights.sum(axis=1, keepdims=True)
         chosen_maps = np.take_along_axis(features, chosen[:, None, None, :], axis=3)
