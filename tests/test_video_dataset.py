@@ -81,3 +81,28 @@ def test_a_video_without_a_decodable_frame_is_skipped_and_not_counted(tmp_path):
     assert report.skipped == [(str(videos / "real" / "cut.mkv"), "cut.mkv: no decodable frame")]
     assert report.videos["train"] == {"real": 1, "fake": 1}
     assert report.crops["train"] == {"real": 2, "fake": 2}
+
+
+def test_a_live_webm_without_a_declared_duration_is_sampled_over_its_whole_length(tmp_path):
+    import av
+
+    from fakescope.video.dataset import extract_faces
+
+    videos = tmp_path / "videos"
+    for label in ("real", "fake"):
+        (videos / label).mkdir(parents=True)
+        # as a browser's MediaRecorder writes it: no duration, no cues
+        with av.open(str(videos / label / "call.webm"), "w", options={"live": "1"}) as container:
+            stream = container.add_stream("libvpx-vp9", rate=10)
+            stream.width, stream.height, stream.pix_fmt = 200, 150, "yuv420p"
+            for k in range(20):
+                pixels = scene((200, 150), [(real_head(), 5 + 2 * k, 10, 0.5)])
+                for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+    report = extract_faces(videos, tmp_path / "faces", frames_per_video=4, fractions=(1.0, 0.0, 0.0))
+    assert report.crops["train"] == {"real": 4, "fake": 4}
+    with (tmp_path / "faces" / "manifest.csv").open() as handle:
+        times = sorted({float(row["time"]) for row in csv.DictReader(handle)})
+    np.testing.assert_allclose(times, [0.2, 0.7, 1.2, 1.7], atol=0.051)  # the frames shown at 0.25, 0.75, ...

@@ -53,6 +53,8 @@ VIDEO_FORMATS = (
 )
 """FFmpeg demuxers allowed to open a file (passed as `format_whitelist`)."""
 OPEN_OPTIONS = {"format_whitelist": ",".join(VIDEO_FORMATS)}
+DEFAULT_FPS = 25.0
+"""Frames per second assumed when a stream declares no rate."""
 
 _CONTAINER_MAGIC = (
     (4, b"ftyp"),
@@ -125,6 +127,19 @@ class OpenVideo:
         """Keyframe times in seconds from the start, as the container's index lists them (may be empty)."""
         self.start = start
         """The stream's first timestamp in seconds: frame times are reported relative to it."""
+
+    def duration(self) -> float:
+        """The declared duration, else (a live WebM, a raw stream) the one the packets give: their timestamps,
+        or their count at the declared rate when they carry none. No frame is decoded."""
+        if self.info.duration_s:
+            return self.info.duration_s
+        stream, end, packets = self.stream, 0.0, 0
+        for packet in self.container.demux(stream):
+            packets += packet.size > 0
+            if packet.pts is not None:
+                end = max(end, float((packet.pts + (packet.duration or 0)) * stream.time_base) - self.start)
+        self.rewind()
+        return end or packets / (self.info.fps or DEFAULT_FPS)
 
     def rewind(self) -> None:
         """Back to the first packet: a seek, or for a stream FFmpeg cannot seek (raw H.264), opened again."""

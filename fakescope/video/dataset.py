@@ -26,7 +26,7 @@ from PIL import Image
 
 from fakescope.runtime.face_crop import DEFAULT_MARGIN, crop_face
 from fakescope.runtime.faces import FaceFinder, select_faces
-from fakescope.video.container import VIDEO_EXTENSIONS, open_video
+from fakescope.video.container import DEFAULT_FPS, VIDEO_EXTENSIONS, open_video
 from fakescope.video.errors import InvalidVideoError, NoFramesError
 from fakescope.video.frames import read_frames
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
@@ -163,8 +163,8 @@ def _extract_one(record, folder: Path, finder, count, margin, size, limits) -> l
     stem = f"{record.path.stem[:80]}-{hashlib.sha1(str(record.path).encode()).hexdigest()[:8]}"
     written = []
     with open_video(record.path, limits) as video:
-        interval = 1.0 / (video.info.fps or 25.0)
-        times = evenly_spaced(max(video.info.duration_s, interval), count)
+        interval = 1.0 / (video.info.fps or DEFAULT_FPS)
+        times = evenly_spaced(max(video.duration(), interval), count)
         reads = plan_reads(times, video.keyframes, interval)
         decoded = False
         for frame in read_frames(

@@ -26,7 +26,7 @@ from fakescope.runtime.preprocess import InputSpec, crop_box
 from fakescope.runtime.results import FaceVerdict, Prediction
 from fakescope.runtime.spec import CLASS_NAMES
 from fakescope.video.aggregation import DEFAULT_AGGREGATION, aggregate, check_aggregation
-from fakescope.video.container import OpenVideo, VideoSource, open_video
+from fakescope.video.container import DEFAULT_FPS, OpenVideo, VideoSource, open_video
 from fakescope.video.errors import NoFramesError, VideoTooLargeError
 from fakescope.video.frames import DecodeStats, VideoFrame, prefetched, read_frames
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
@@ -46,7 +46,6 @@ BATCH_FRAMES = 8
 PREFETCH_FRAMES = 8
 """Frames decoded ahead on the reader thread while the model judges the previous batch."""
 THUMBNAIL_SIDE = 320
-DEFAULT_FPS = 25.0
 
 
 def predict_video(
@@ -122,7 +121,7 @@ def predict_video(
 
 
 def _plan(video: OpenVideo, frames: int, keyframes_only: bool, limits: VideoLimits) -> tuple[Read, ...]:
-    duration = video.info.duration_s or _measured_duration(video)
+    duration = video.duration()
     interval = 1.0 / (video.info.fps or DEFAULT_FPS)
     times = evenly_spaced(max(duration, interval), frames)
     if keyframes_only:
@@ -137,18 +136,6 @@ def _plan(video: OpenVideo, frames: int, keyframes_only: bool, limits: VideoLimi
         f"{estimated_decodes(reads, video.keyframes, interval)} frames, over the limit of "
         f"{limits.max_frames_decoded}"
     )
-
-
-def _measured_duration(video: OpenVideo) -> float:
-    """The duration from the packets' timestamps (or their count, when they carry none: raw H.264), for
-    containers that declare none; no frame is decoded."""
-    stream, end, packets = video.stream, 0.0, 0
-    for packet in video.container.demux(stream):
-        packets += packet.size > 0
-        if packet.pts is not None:
-            end = max(end, float((packet.pts + (packet.duration or 0)) * stream.time_base) - video.start)
-    video.rewind()
-    return end or packets / (video.info.fps or DEFAULT_FPS)
 
 
 @dataclass
