@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+from support.layout import class_folders
 
 MODEL_SEED = 2
 REAL_LOOK = ((20, 40, 200), (120, 80, 60))
@@ -78,16 +79,13 @@ def write_dataset(root: Path, per_class: int = 6, seed: int = 0) -> Path:
     seed `MODEL_SEED` separates them well but not perfectly.
     """
     rng = np.random.default_rng(seed)
-    for split in ("train", "valid", "test"):
-        for label, look in (("real", REAL_LOOK), ("fake", FAKE_LOOK)):
-            folder = root / split / label
-            folder.mkdir(parents=True, exist_ok=True)
-            for i in range(per_class):
-                background = tuple(int(np.clip(c + rng.normal(0, 60), 0, 255)) for c in look[0])
-                skin = tuple(int(np.clip(c + rng.normal(0, 40), 0, 255)) for c in look[1])
-                face_image(background, skin, size=int(rng.integers(64, 129))).save(
-                    folder / f"{label}_{i:03d}.png"
-                )
+    for folder, label in class_folders(root):
+        look = {"real": REAL_LOOK, "fake": FAKE_LOOK}[label]
+        for i in range(per_class):
+            background = tuple(int(np.clip(c + rng.normal(0, 60), 0, 255)) for c in look[0])
+            skin = tuple(int(np.clip(c + rng.normal(0, 40), 0, 255)) for c in look[1])
+            size = int(rng.integers(64, 129))
+            face_image(background, skin, size=size).save(folder / f"{label}_{i:03d}.png")
     return root
 
 
@@ -279,17 +277,23 @@ DETECTOR_READY = ".fs-app .jupyter-widgets.widget-upload:not([disabled])"
 
 
 @contextmanager
-def detector_page(url: str, timings: dict[str, float]) -> Iterator[BrowserPage]:
-    """A chromium page on the detector dashboard at `url`; records `page_ready_s` in `timings`."""
+def dashboard_page(url: str, ready: str, timings: dict[str, float]) -> Iterator[BrowserPage]:
+    """A chromium page on the dashboard at `url`, once `ready` is visible; records `page_ready_s` in
+    `timings`."""
     from playwright import sync_api
 
     with sync_api.sync_playwright() as playwright:
         browser = BrowserPage(playwright)
         try:
-            timings["page_ready_s"] = browser.open(url, DETECTOR_READY)
+            timings["page_ready_s"] = browser.open(url, ready)
             yield browser
         finally:
             browser.close()
+
+
+def detector_page(url: str, timings: dict[str, float]):
+    """A chromium page on the detector dashboard at `url`; records `page_ready_s` in `timings`."""
+    return dashboard_page(url, DETECTOR_READY, timings)
 
 
 def upload(browser: BrowserPage, files) -> float:

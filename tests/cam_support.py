@@ -9,6 +9,20 @@ from fakescope.export.samples import generated_batch
 from fakescope.runtime.preprocess import InputSpec
 
 SIZES = {"small_cnn": 32, "mobilenet_v2": 64, "efficientnet_b0": 64}
+EXPLAIN_ROW_KEYS = frozenset(
+    {
+        "path",
+        "method",
+        "prob_fake",
+        "road_morf",
+        "road_lerf",
+        "road_combined",
+        "deletion_auc",
+        "insertion_auc",
+        "error",
+    }
+)
+"""The fields of one `fakescope explain` row (`Explanation.as_rows()`), as the CLI promises them."""
 
 
 def patch_task(size: int, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

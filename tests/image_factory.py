@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from support.layout import class_folders
 
 
 def random_rgb(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -31,14 +33,16 @@ def fakescope_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "fakescope"]
 
 
+def run_fakescope(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`fakescope ARGS` in a child process, its stdout and stderr captured as text."""
+    return subprocess.run([*fakescope_command(), *args], capture_output=True, text=True, timeout=timeout)
+
+
 def write_demo_layout(root, side: int = 25, per_class: int = 3):
     """The demo dataset's layout: train/valid/test, real/fake, greyscale `side` px PNG crops."""
     rng = np.random.default_rng(0)
-    for split in ("train", "valid", "test"):
-        for label in ("real", "fake"):
-            folder = root / split / label
-            folder.mkdir(parents=True)
-            for i in range(per_class):
-                pixels = rng.integers(0, 256, (side, side), dtype=np.uint8)
-                Image.fromarray(pixels, "L").save(folder / f"{i:04d}.png")
+    for folder, _ in class_folders(root):
+        for i in range(per_class):
+            pixels = rng.integers(0, 256, (side, side), dtype=np.uint8)
+            Image.fromarray(pixels, "L").save(folder / f"{i:04d}.png")
     return root

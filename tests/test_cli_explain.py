@@ -8,6 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from cam_support import EXPLAIN_ROW_KEYS
 from image_factory import encode, fakescope_command, random_rgb
 from PIL import Image
 
@@ -15,17 +16,6 @@ from fakescope.runtime import Detector
 from fakescope.runtime.explain import method_names
 
 FAKESCOPE = fakescope_command()
-KEYS = {
-    "path",
-    "method",
-    "prob_fake",
-    "road_morf",
-    "road_lerf",
-    "road_combined",
-    "deletion_auc",
-    "insertion_auc",
-    "error",
-}
 
 
 def run(*args):
@@ -52,7 +42,7 @@ def test_json_has_one_object_per_image_and_method_and_bad_input_exits_two(images
         (str(bad), "gradcam"),
         (str(bad), "realcam"),
     ]
-    assert all(set(r) == KEYS for r in rows)
+    assert all(set(r) == EXPLAIN_ROW_KEYS for r in rows)
     explanation = Detector().explain(good, ["gradcam", "realcam"])
     for row, method in zip(rows[:2], ("gradcam", "realcam"), strict=True):
         figures = explanation.faithfulness[method]

@@ -8,18 +8,14 @@ import time
 
 import numpy as np
 import pytest
-from browser_support import CHROMIUM, DashboardServer, detector_page, record_timings, upload
+from browser_support import DashboardServer, detector_page, record_timings, upload
 from image_factory import encode
+from support.browser import BUNDLED
 
-from fakescope.runtime import Detector, list_models, models_dir
+from fakescope.runtime import Detector, models_dir
 
-sync_api = pytest.importorskip("playwright.sync_api")
 skdata = pytest.importorskip("skimage.data")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
-    pytest.mark.skipif(not list_models(models_dir()), reason="the bundled model is not built: make model"),
-]
+pytestmark = BUNDLED
 TIMINGS: dict[str, float] = {}
 
 

@@ -6,13 +6,11 @@ in the page are compared with the same model run in this process.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 from browser_support import (
-    CHROMIUM,
     FAKE_LOOK,
     MODEL_SEED,
     REAL_LOOK,
@@ -26,18 +24,11 @@ from browser_support import (
     write_samples,
 )
 from onnx_fixtures import write_tiny_model
+from support.browser import BROWSER
 
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-sync_api = pytest.importorskip("playwright.sync_api")
+from fakescope.runtime import Detector
 
-from fakescope.runtime import Detector  # noqa: E402
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER
 
 XSS_NAME = "<img src=x onerror=alert(1)>.png"
 UPLOAD_MB = 1

@@ -4,27 +4,22 @@ the line in words the runtime computes for it."""
 from __future__ import annotations
 
 import pytest
-from browser_support import CHROMIUM, DashboardServer, detector_page
+from browser_support import detector_page
+from support.browser import BUNDLED, served
 
-from fakescope.runtime import Detector, list_models, models_dir
+from fakescope.runtime import Detector, models_dir
 from fakescope.runtime.explain import explain_view
 
-sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"),
-    pytest.mark.skipif(not list_models(models_dir()), reason="the bundled model is not built: make model"),
-]
+pytestmark = BUNDLED
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    server = DashboardServer([], tmp_path_factory.mktemp("methods") / "voila.log")
-    try:
-        with detector_page(server.url, {}) as browser:
-            yield browser
-    finally:
-        assert server.stop() == 0
+    with (
+        served([], tmp_path_factory.mktemp("methods") / "voila.log") as server,
+        detector_page(server.url, {}) as page,
+    ):
+        yield page
 
 
 def test_picking_a_method_shows_its_map_and_faithfulness_in_words(browser):

@@ -9,7 +9,6 @@ import os
 import pytest
 from browser_support import (
     ARTIFACTS,
-    CHROMIUM,
     MODEL_SEED,
     SCREENSHOTS,
     DashboardServer,
@@ -19,17 +18,13 @@ from browser_support import (
 from onnx_fixtures import write_tiny_model
 from PIL import Image
 from provenance_factory import GENERATOR_CHUNKS, exif, jpeg, png_with_text
+from support.browser import BROWSER
 
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-pytest.importorskip("playwright.sync_api")
 pytest.importorskip("c2pa")
 
 from c2pa_factory import make_credentials, sign
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = BROWSER
 
 
 def _tampered() -> bytes:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from support.layout import class_folders
 
 from fakescope.data.layout import DatasetLayoutError, discover
 from fakescope.eda import stats
@@ -19,18 +20,13 @@ from fakescope.eda.table import COLUMNS, SPECTRUM_COLUMNS, read_table, spectrum_
 def _write_dataset(root: Path, per_class: int = 3) -> Path:
     """140k layout; reals are 48x64 JPEGs, fakes 40x40 PNGs; plus one corrupt and one empty file."""
     rng = np.random.default_rng(0)
-    for split in ("train", "valid", "test"):
-        for label in ("real", "fake"):
-            folder = root / split / label
-            folder.mkdir(parents=True)
-            for i in range(per_class):
-                if label == "real":
-                    pixels = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
-                    Image.fromarray(pixels).save(folder / f"{i}.jpg", quality=80)
-                else:
-                    Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(
-                        folder / f"{i}.png"
-                    )
+    for folder, label in class_folders(root):
+        for i in range(per_class):
+            if label == "real":
+                pixels = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(folder / f"{i}.jpg", quality=80)
+            else:
+                Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(folder / f"{i}.png")
     (root / "train" / "real" / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not a JPEG")
     (root / "test" / "fake" / "empty.png").write_bytes(b"")
     return root

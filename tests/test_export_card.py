@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -72,20 +73,14 @@ def test_a_flipped_weight_byte_is_refused(run, tmp_path):
     raw = bytearray(weight.raw_data)
     raw[len(raw) // 2] ^= 0x01
     weight.raw_data = bytes(raw)
-    tampered = tmp_path / "tampered.onnx"
-    onnx.save(model, tampered)
-    with pytest.raises(ModelCardError, match="modified after export"):
-        Detector(tampered)
+    assert_refused(model, tmp_path / "tampered.onnx", "modified after export")
 
 
 def test_a_removed_card_is_refused(run, tmp_path):
     _, exported, _ = run
     model = onnx.load(exported.path)
     del model.metadata_props[:]
-    stripped = tmp_path / "stripped.onnx"
-    onnx.save(model, stripped)
-    with pytest.raises(ModelCardError, match="no fakescope model card"):
-        Detector(stripped)
+    assert_refused(model, tmp_path / "stripped.onnx", "no fakescope model card")
 
 
 def test_a_card_copied_from_another_model_is_refused(run, tmp_path):
@@ -94,10 +89,7 @@ def test_a_card_copied_from_another_model_is_refused(run, tmp_path):
     model = onnx.load(exported.path)
     del model.metadata_props[:]
     model.metadata_props.extend(other.metadata_props)
-    swapped = tmp_path / "swapped.onnx"
-    onnx.save(model, swapped)
-    with pytest.raises(ModelCardError, match="modified after export"):
-        Detector(swapped)
+    assert_refused(model, tmp_path / "swapped.onnx", "modified after export")
 
 
 def test_exported_graph_passes_the_full_onnx_checker_and_a_broken_one_does_not(run):
@@ -151,3 +143,10 @@ def test_source_date_epoch_pins_the_created_timestamp(run, tmp_path, monkeypatch
     second = export_model(model_path, tmp_path / "b.onnx", name="a")["fp32"]
     assert first.card.created == "2023-11-14T22:13:20+00:00"
     assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def assert_refused(model: onnx.ModelProto, path: Path, message: str) -> None:
+    """`model`, saved at `path`, is refused by the Detector with a ModelCardError saying `message`."""
+    onnx.save(model, path)
+    with pytest.raises(ModelCardError, match=message):
+        Detector(path)

@@ -44,3 +44,23 @@ def test_first_line_of_an_exception():
     assert first_line(RuntimeError("  broken here\nTraceback detail  ")) == "broken here"
     assert first_line(ValueError("x" * 500), limit=10) == "x" * 10
     assert first_line(KeyError()) == "KeyError"
+
+
+@pytest.mark.parametrize(
+    ("argv", "extra", "package"),
+    [
+        (["keygen", "{tmp}/publisher"], "signing", "cryptography"),
+        (["info", "{tmp}/model.onnx", "--trust", "{tmp}/publisher.pub"], "signing", "cryptography"),
+        (["predict", "{tmp}/a.png", "--c2pa-trust", "{tmp}/anchors.pem"], "provenance", "c2pa"),
+    ],
+)
+def test_every_optional_part_of_the_cli_says_its_extra_in_the_same_line(tmp_path, argv, extra, package):
+    (tmp_path / "anchors.pem").write_text("")
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+    code = f"import sys; sys.modules[{package!r}] = None\nfrom fakescope.cli.main import cli\ncli({argv!r})\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    (line,) = done.stderr.strip().splitlines()
+    assert done.returncode == 1
+    assert line.startswith("Error: ") and line.endswith(
+        f"install the {extra} extra: pip install 'fakescope[{extra}]'"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cam_support import EXPLAIN_ROW_KEYS
 from scipy.sparse import lil_matrix
 from scipy.sparse.linalg import spsolve
 
@@ -172,17 +173,7 @@ def test_explain_on_the_bundled_model_gives_every_method_and_its_figures():
     assert explanation.ranked()[0] in method_names()
     rows = explanation.as_rows()
     assert [r["method"] for r in rows] == list(method_names())
-    assert set(rows[0]) == {
-        "path",
-        "method",
-        "prob_fake",
-        "road_morf",
-        "road_lerf",
-        "road_combined",
-        "deletion_auc",
-        "insertion_auc",
-        "error",
-    }
+    assert set(rows[0]) == EXPLAIN_ROW_KEYS
     with pytest.raises(ValueError, match="read-only"):
         explanation.maps["gradcam"][0, 0] = 1.0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bad_inputs import ACCEPT, write_corpus
-from image_factory import fakescope_command
+from image_factory import run_fakescope
 
 from fakescope.runtime import Detector, InvalidImageError, Prediction, Rejected
 from fakescope.runtime import errors as error_types
@@ -77,12 +77,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
 def test_predict_cli_reports_every_file_without_a_traceback(tiny_model_path, corpus):
     folder, cases = corpus
     paths = [str(folder / c.name) for c in cases]
-    out = subprocess.run(
-        [*fakescope_command(), "predict", *paths, "--model", str(tiny_model_path), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_fakescope("predict", *paths, "--model", str(tiny_model_path), "--format", "json")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     rows = {Path(r["path"]).name: r for r in json.loads(out.stdout)}
     for case in cases:
@@ -92,20 +87,7 @@ def test_predict_cli_reports_every_file_without_a_traceback(tiny_model_path, cor
 def test_scan_records_every_file_once(tiny_model_path, corpus, tmp_path):
     folder, cases = corpus
     report = tmp_path / "report.csv"
-    out = subprocess.run(
-        [
-            *fakescope_command(),
-            "scan",
-            str(folder),
-            "--model",
-            str(tiny_model_path),
-            "--out",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_fakescope("scan", str(folder), "--model", str(tiny_model_path), "--out", str(report))
     assert out.returncode == 0 and "Traceback" not in out.stderr
     rows = {Path(r["path"]).name: r for r in csv.DictReader(report.open())}
     image_cases = [c for c in cases if not c.name.endswith((".svg", ".pdf", ".ico"))]

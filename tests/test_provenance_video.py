@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
+from video_factory import write_video
 
 from fakescope.runtime import Detector
 from fakescope.video import predict_video
@@ -17,17 +17,8 @@ from fakescope.video.container import open_video
 
 def clip(path: Path, tags: dict[str, str]) -> Path:
     """Five grey frames in an MP4 with `tags` as container metadata (QuickTime `mdta` keys kept as given)."""
-    with av.open(str(path), "w", format="mp4", options={"movflags": "use_metadata_tags"}) as container:
-        container.metadata.update(tags)
-        stream = container.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for index in range(5):
-            pixels = np.full((48, 64, 3), 60 + 20 * index, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    greys = [np.full((48, 64, 3), 60 + 20 * index, np.uint8) for index in range(5)]
+    return write_video(path, greys, tags=tags)
 
 
 def provenance_of(path: Path):

@@ -14,7 +14,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from image_factory import encode, fakescope_command, random_rgb
+from image_factory import encode, fakescope_command, random_rgb, run_fakescope
 
 from fakescope.runtime import Detector
 from fakescope.runtime.cells import FORMULA_START
@@ -61,11 +61,8 @@ def test_resuming_into_a_file_that_is_not_a_report_leaves_it_byte_for_byte(
 def test_the_cli_refuses_a_foreign_file_in_one_line_and_leaves_it(tiny_model_path, folder, tmp_path):
     report = tmp_path / "notes.csv"
     report.write_bytes(b"notes")
-    out = subprocess.run(
-        [*FAKESCOPE, "scan", str(folder), "--model", str(tiny_model_path), "--out", str(report), "--resume"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    out = run_fakescope(
+        "scan", str(folder), "--model", str(tiny_model_path), "--out", str(report), "--resume"
     )
     assert out.returncode == 1 and report.read_bytes() == b"notes"
     (line,) = [line for line in out.stderr.splitlines() if line.startswith("Error")]
@@ -120,20 +117,8 @@ def test_a_second_scan_of_the_same_report_is_refused_while_the_first_runs(tiny_m
     try:
         assert first.stdout.readline().strip() == "first batch written"
         for resume in ([], ["--resume"]):
-            second = subprocess.run(
-                [
-                    *FAKESCOPE,
-                    "scan",
-                    str(folder),
-                    "--model",
-                    str(tiny_model_path),
-                    "--out",
-                    str(report),
-                    *resume,
-                ],
-                capture_output=True,
-                text=True,
-                timeout=120,
+            second = run_fakescope(
+                "scan", str(folder), "--model", str(tiny_model_path), "--out", str(report), *resume
             )
             assert second.returncode == 1, second.stderr
             busy = "is being written by another scan: wait for it to end or choose another report"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from fakescope.extras import MissingExtraError, require_extra
 from fakescope.runtime import Detector, ModelError
 
 
@@ -33,12 +34,8 @@ def load_detector(
 
 def trusted_keys(paths: tuple[str, ...]):
     """`fakescope.signing.TrustedKeys` of the public key files, with one-line errors."""
-    try:
+    with require_extra("signing"):
         from fakescope.signing import SigningError, TrustedKeys
-    except ModuleNotFoundError:
-        raise click.ClickException(
-            "--trust needs the signing extra: pip install 'fakescope[signing]'"
-        ) from None
     try:
         return TrustedKeys.from_file(*paths)
     except SigningError as err:
@@ -84,9 +81,7 @@ def c2pa_checker(trust: str | None):
     except C2paTrustError as err:
         raise click.BadParameter(str(err), param_hint="--c2pa-trust") from None
     if checker is None and trust:
-        raise click.ClickException(
-            "--c2pa-trust needs the provenance extra: pip install 'fakescope[provenance]'"
-        )
+        raise MissingExtraError("provenance", "c2pa-python (for --c2pa-trust)")
     return checker
 
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import click
 
+from fakescope.extras import require_extra
+
 
 @click.command()
 @click.argument("stem", type=click.Path(dir_okay=False))
 def keygen(stem: str) -> None:
     """Write a new Ed25519 key pair: STEM.key (private, mode 600) and STEM.pub (public)."""
-    try:
+    with require_extra("signing"):
         from fakescope.signing import SigningError, TrustedKeys, generate_keypair
-    except ModuleNotFoundError:
-        raise click.ClickException(
-            "keygen needs the signing extra: pip install 'fakescope[signing]'"
-        ) from None
     try:
         private, public = generate_keypair(stem)
         (key,) = TrustedKeys.from_file(public).key_ids

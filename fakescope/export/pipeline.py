@@ -37,6 +37,7 @@ from fakescope.export.samples import image_paths, sample_batch
 from fakescope.export.spec import DEFAULT_OPSET, ExportSpec
 from fakescope.export.trust import calibrate_exported, calibration_records, fit_ood, split_warnings
 from fakescope.export.validate import ValidationReport, run_onnx, validate
+from fakescope.extras import require_extra
 from fakescope.runtime.card import ModelCard
 from fakescope.runtime.conformal import DEFAULT_ALPHA
 from fakescope.runtime.face_crop import FaceCrop
@@ -231,10 +232,8 @@ def _write_sealed(path: Path, model, card: ModelCard) -> ModelCard:
 
 def _signing_key(path: str | os.PathLike):
     """The private key, loaded before any work so a bad key fails first."""
-    try:
+    with require_extra("signing"):
         from fakescope.signing import SigningError, load_private_key
-    except ModuleNotFoundError:
-        raise ExportError("--sign needs the signing extra: pip install 'fakescope[signing]'") from None
     try:
         return load_private_key(path)
     except SigningError as err:
