@@ -30,7 +30,7 @@ import tensorflow as tf
 from fakescope.data.layout import SPLITS, discover, split_records
 from fakescope.runs import METRICS_FILE, TRAIN_CONFIG_FILE, Evaluation, TrainRecord, write_run_file
 from fakescope.runtime.face_crop import FaceCrop
-from fakescope.runtime.spec import CAM_LAYER
+from fakescope.runtime.spec import CAM_LAYER, CLASS_FOLDERS
 from fakescope.train.callbacks import EpochLog, PhaseAware
 from fakescope.train.datasets import DecodeReport, class_weights, make_dataset
 from fakescope.train.evaluate import evaluate_model
@@ -196,8 +196,8 @@ def train_record(result: TrainResult, config: TrainConfig, data_dir: str | Path,
     """The run's `train_config.json`: what the exporter puts on the card, plus details for people."""
     data_dir = Path(data_dir)
     counts = {
-        name: {"real": sum(r.label == 0 for r in members), "fake": sum(r.label == 1 for r in members)}
-        for name, members in splits.items()
+        split: {name: sum(r.label == label for r in members) for label, name in enumerate(CLASS_FOLDERS)}
+        for split, members in splits.items()
     }
     return TrainRecord(
         arch=config.arch,

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from fakescope.runtime.spec import CLASS_FOLDERS
 from fakescope.uncertainty.intervals import bootstrap_intervals
 from fakescope.uncertainty.reliability import reliability
 from fakescope.uncertainty.selective import risk_coverage, selective
@@ -54,7 +55,7 @@ def trust_summary(
 def small_split_warning(labels, split: str) -> str | None:
     """A warning when a class has fewer than `SMALL_CLASS` images in `split`, else None."""
     y = np.asarray(labels).astype(int)
-    counts = {"real": int(np.sum(y == 0)), "fake": int(np.sum(y == 1))}
+    counts = {name: int(np.sum(y == label)) for label, name in enumerate(CLASS_FOLDERS)}
     small = [f"{n} {name}" for name, n in counts.items() if n < SMALL_CLASS]
     if not small:
         return None

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from fakescope.data.layout import CLASS_DIRS, SPLITS
 from fakescope.runtime.face_crop import DEFAULT_MARGIN, crop_face
 from fakescope.runtime.faces import FaceFinder, select_faces
 from fakescope.video.container import DEFAULT_FPS, VIDEO_EXTENSIONS, open_video
@@ -32,8 +33,7 @@ from fakescope.video.frames import read_frames
 from fakescope.video.limits import DEFAULT_VIDEO_LIMITS, VideoLimits
 from fakescope.video.sampler import evenly_spaced, plan_reads
 
-SPLITS = ("train", "valid", "test")
-CLASSES = {"real": 0, "fake": 1}
+CLASSES = CLASS_DIRS
 MANIFEST_COLUMNS = ("crop", "video", "split", "label", "time", "box")
 
 
