@@ -23,7 +23,7 @@ from fakescope.runtime.errors import InvalidImageError
 from fakescope.runtime.heatmap import overlay
 from fakescope.runtime.images import ImageInfo
 from fakescope.runtime.provenance import Provenance
-from fakescope.runtime.spec import CLASS_NAMES
+from fakescope.runtime.spec import CLASS_NAMES, class_name
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Prediction:
 
     @property
     def label(self) -> str:
-        return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
+        return class_name(self.prob_fake, self.threshold)
 
     @property
     def provenance(self) -> Provenance:

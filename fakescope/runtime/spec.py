@@ -61,6 +61,17 @@ CLASS_NAMES = ("REAL", "FAKE")
 CLASS_FOLDERS = ("real", "fake")
 """The same classes as dataset folders, table labels and EDA legends: `CLASS_FOLDERS[label]`."""
 
+
+def class_name(prob_fake: float, threshold: float) -> str:
+    """The class P(fake) falls in at `threshold`: FAKE at or above it, else REAL (the verdicts' one rule).
+
+    Example:
+        >>> class_name(0.5, 0.5), class_name(0.49, 0.5)
+        ('FAKE', 'REAL')
+    """
+    return CLASS_NAMES[1] if prob_fake >= threshold else CLASS_NAMES[0]
+
+
 CAM_LAYER = "last_conv"
 """The Keras layer whose feature map the in-graph Grad-CAM reads (the card's `cam_layer`)."""
 

@@ -24,7 +24,7 @@ from fakescope.runtime.detector import Detector
 from fakescope.runtime.images import DecodedImage, ImageInfo
 from fakescope.runtime.preprocess import InputSpec, crop_box
 from fakescope.runtime.results import FaceVerdict, Prediction
-from fakescope.runtime.spec import CLASS_NAMES
+from fakescope.runtime.spec import class_name
 from fakescope.video.aggregation import DEFAULT_AGGREGATION, aggregate, check_aggregation
 from fakescope.video.container import DEFAULT_FPS, OpenVideo, VideoSource, open_video
 from fakescope.video.errors import NoFramesError, VideoTooLargeError
@@ -207,7 +207,7 @@ class _Analysis:
             prob_fake = deciding.score
             size = (info.width, info.height)
             most_fake = MostFakeFrame(state.best_time, deciding.id, size, state.best, state.best_picture)
-        label = CLASS_NAMES[1] if prob_fake >= threshold else CLASS_NAMES[0]
+        label = class_name(prob_fake, threshold)
         checks = frame_check_reasons(self.flagged, sum(1 for point in self.timeline if point.faces))
         verdict, reasons = final_verdict(
             tracks, threshold, len(self.timeline), label, info.provenance, checks

@@ -19,7 +19,7 @@ from fakescope.runtime.display import freeze, html_card, number, one_line
 from fakescope.runtime.heatmap import overlay, place_cams
 from fakescope.runtime.provenance import Provenance
 from fakescope.runtime.results import FaceVerdict
-from fakescope.runtime.spec import CLASS_NAMES
+from fakescope.runtime.spec import CLASS_NAMES, class_name
 from fakescope.video.container import VideoInfo
 
 VERDICTS = (*CLASS_NAMES, UNSURE)
@@ -52,7 +52,7 @@ class Track:
 
     @property
     def label(self) -> str:
-        return CLASS_NAMES[1] if self.score >= self.threshold else CLASS_NAMES[0]
+        return class_name(self.score, self.threshold)
 
     @property
     def fake_fraction(self) -> float:
@@ -151,7 +151,7 @@ class VideoPrediction:
 
         check_threshold(threshold)
         tracks = tuple(replace(t, threshold=float(threshold)) for t in self.tracks)
-        label = CLASS_NAMES[1] if self.prob_fake >= threshold else CLASS_NAMES[0]
+        label = class_name(self.prob_fake, threshold)
         verdict, reasons = final_verdict(
             tracks, float(threshold), len(self.timeline), label, self.info.provenance, self.frame_checks
         )
@@ -166,7 +166,7 @@ class VideoPrediction:
     @property
     def label(self) -> str:
         """The plain decision at the threshold, whatever the checks say."""
-        return CLASS_NAMES[1] if self.prob_fake >= self.threshold else CLASS_NAMES[0]
+        return class_name(self.prob_fake, self.threshold)
 
     @property
     def provenance(self) -> Provenance:

@@ -25,7 +25,7 @@ from fakescope.runtime.checks import CHECKS, UNSURE
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.display import number
 from fakescope.runtime.images import DecodedImage, ImageInfo
-from fakescope.runtime.spec import CLASS_NAMES
+from fakescope.runtime.spec import class_name
 from fakescope.video.aggregation import DEFAULT_AGGREGATION, aggregate, check_aggregation
 from fakescope.video.container import open_video
 from fakescope.video.errors import InvalidVideoError, NoFramesError
@@ -189,7 +189,7 @@ class _Rolling:
         states = []
         for track in sorted(self.scores):
             score = aggregate(list(self.scores[track]), self.aggregation)
-            label = CLASS_NAMES[1] if score >= threshold else CLASS_NAMES[0]
+            label = class_name(score, threshold)
             states.append(TrackState(track, label, score, len(self.scores[track]), self.boxes[track]))
         return tuple(states)
 

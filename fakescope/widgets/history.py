@@ -28,7 +28,7 @@ import traitlets
 
 from fakescope.runtime import Prediction, Rejected
 from fakescope.runtime.cells import spreadsheet_safe
-from fakescope.runtime.spec import CLASS_NAMES
+from fakescope.runtime.spec import class_name
 from fakescope.widgets.markup import esc, pill_html
 from fakescope.widgets.theme import styled
 
@@ -69,7 +69,7 @@ class HistoryEntry:
             return REJECTED
         if self.prediction is not None:
             return self.prediction.with_threshold(threshold).verdict
-        return CLASS_NAMES[1] if self.prob_fake >= threshold else CLASS_NAMES[0]
+        return class_name(self.prob_fake, threshold)
 
     def reasons(self, threshold: float) -> str:
         """Why the verdict is UNSURE at `threshold` ("" when definite or rejected)."""

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from fakescope.report.style import CLASS_COLORS
 from fakescope.runtime import Prediction, overlay, place_cams
+from fakescope.runtime.spec import class_name
 
 DISPLAY_SIDE = 200
 """Side in pixels of the pictures of a result card."""
@@ -62,7 +63,7 @@ def mark_faces(pixels: np.ndarray, prediction: Prediction) -> np.ndarray:
     scale_x, scale_y = image.width / prediction.info.width, image.height / prediction.info.height
     thin = max(1, round(min(image.size) / 90))
     for face in prediction.faces:
-        label = "FAKE" if face.prob_fake >= prediction.threshold else "REAL"
+        label = class_name(face.prob_fake, prediction.threshold)
         x0, y0, x1, y1 = face.box
         draw.rectangle(
             (x0 * scale_x, y0 * scale_y, x1 * scale_x, y1 * scale_y),

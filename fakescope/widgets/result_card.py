@@ -18,6 +18,7 @@ import numpy as np
 import traitlets
 
 from fakescope.runtime import FaceVerdict, Prediction
+from fakescope.runtime.spec import class_name
 from fakescope.widgets.markup import esc, info_html, meter_html, probabilities_html, verdict_html
 from fakescope.widgets.pictures import (
     cam_pictures,
@@ -142,7 +143,7 @@ def _figure(image: ipw.Image, caption: str) -> ipw.VBox:
 
 def _face_tile(index: int, face: FaceVerdict, shown: Prediction, alpha: float) -> ipw.VBox:
     """One face of a group photo: its crop with its Grad-CAM, its verdict and P(fake)."""
-    label = "FAKE" if face.prob_fake >= shown.threshold else "REAL"
+    label = class_name(face.prob_fake, shown.threshold)
     picture = ipw.Image(
         value=face_overlay_png(face.view, face.cam, FACE_SIDE, alpha),
         format="png",
