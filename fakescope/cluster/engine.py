@@ -2,9 +2,10 @@
 
 The client only lists: it streams the source's keys into partitions, skips the parts a resumed report already
 has, and keeps a bounded number of partitions in flight (twice the cluster's threads), so ten million keys
-spread over folders never sit in one list (one folder's, or prefix's, keys are listed at once). Workers read
-the files, run their own Detector (`DetectorPlugin`) and write each part atomically. A worker killed
-mid-partition costs only that partition: Dask runs it again elsewhere. A partition whose workers die every
+never sit in one list: a local folder's keys stream from `os.scandir` as they are read, an fsspec source's
+one prefix at a time (fsspec lists a prefix whole). Workers read the files, run their own Detector
+(`DetectorPlugin`) and write each part atomically. A worker killed mid-partition costs only that partition:
+Dask runs it again elsewhere. A partition whose workers die every
 time (Dask gives up after `distributed.scheduler.allowed-failures`) runs again at the end, one file per task
 and alone, so only a file that kills workers itself gets an error row. A killed client loses nothing
 written: `resume=True` skips every finished part. The report folder is locked against a second scan while

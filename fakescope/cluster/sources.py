@@ -1,9 +1,11 @@
 """Where a Dask scan reads from: a local folder or an fsspec URL, listed as a stream of report keys.
 
-A local folder (or a `file://` URL) is listed by the runtime's own `walk_image_files`, so its keys are the
-absolute paths the thread engine reports; any other URL (`memory://`, `s3://`, `gs://`, `az://`, ... with the
-user's fsspec back-end installed) is walked with fsspec under the same rules, its keys full URLs. Workers read
-the bytes themselves (`read_source`): nothing but keys passes through the client.
+A local folder (or a `file://` URL) is listed by the runtime's own `stream_image_files` (the thread engine's
+rules and keys, the absolute paths, streamed from `os.scandir` in directory order, so a flat folder's names
+never sit in one list); any other URL (`memory://`, `s3://`, `gs://`, `az://`, ... with the user's fsspec
+back-end installed) is walked with fsspec under the same rules, its keys full URLs, one folder's `ls` (a
+whole list: fsspec has no per-key iterator) at a time. Workers read the bytes themselves (`read_source`):
+nothing but keys passes through the client.
 
 Example:
     >>> source = Source.parse("memory://photos")
@@ -23,7 +25,7 @@ import fsspec
 
 from fakescope.runtime.errors import ImageTooLargeError, InvalidImageError
 from fakescope.runtime.images import ImageLimits
-from fakescope.runtime.listing import Unlisted, is_image_name, walk_image_files
+from fakescope.runtime.listing import Unlisted, is_image_name, stream_image_files
 
 LOCAL = ("file", "local")
 
@@ -81,10 +83,10 @@ class Source:
     def entries(self, recursive: bool = False) -> Iterator[Entry]:
         """Stream the image keys under the source (and an error entry per folder that cannot be listed)."""
         if self.local:
-            for item in walk_image_files(self.root, recursive):
+            for item in stream_image_files(self.root, recursive):
                 if isinstance(item, Unlisted):
                     yield Entry(str(item.folder), item.reason)
-                elif isinstance(item, Path):
+                else:
                     yield Entry(str(item))
             return
         fs = fsspec.filesystem(self.protocol, **self.storage_options)

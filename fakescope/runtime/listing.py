@@ -1,6 +1,7 @@
 """Which files a scan reads: image-named files under a folder, streamed folder by folder, failures included.
 
-Every scan engine lists through `walk_image_files`, so they all see the same files: names with an image
+Every scan engine lists through `walk_image_files` (the Dask engine through `stream_image_files`, the same
+rules unsorted, so no folder's names are held at once), so they all see the same files: names with an image
 extension (a broken link with one too, so its row says why it could not be read), links to folders not
 followed, and a folder that cannot be listed reported as such instead of skipped.
 
@@ -77,6 +78,43 @@ def walk_image_files(folder: str | os.PathLike, recursive: bool = False) -> Iter
             )
         yield from (current / name for name in sorted(images))
         yield others
+        stack.extend(current / name for name in sorted(folders, reverse=True))
+
+
+def stream_image_files(folder: str | os.PathLike, recursive: bool = False) -> Iterator[Path | Unlisted]:
+    """Stream the image paths under `folder` in the order the file system lists them (`os.scandir`), each
+    one as soon as it is read, and an `Unlisted` for each folder that fails (also part-way through).
+
+    Unlike `walk_image_files` nothing is sorted, so not even one flat folder's names are held at once: only
+    the names of the sub-folders still to visit. The order is the directory's own (stable while it does not
+    change). Links to folders are not followed.
+
+    Example:
+        >>> sum(1 for _ in stream_image_files("data/demo", recursive=True))
+        12
+
+    Raises:
+        NotADirectoryError: `folder` is not a folder.
+    """
+    folder = Path(folder).absolute()
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        folders = []
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        if recursive and not entry.is_symlink():
+                            folders.append(entry.name)
+                    elif is_image_name(entry.name):
+                        yield current / entry.name
+        except OSError as err:
+            yield Unlisted(
+                current, f"{current.name or current}: cannot list the folder ({err.strerror or err})"
+            )
         stack.extend(current / name for name in sorted(folders, reverse=True))
 
 
