@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -15,11 +16,17 @@ from fakescope.cli.train import evaluate as evaluate_command
 from fakescope.cluster.client import dask_client
 from fakescope.cluster.eda import dask_measure
 from fakescope.cluster.evaluate import dask_scorer
+from fakescope.cluster.job_parts import map_to_parts
 from fakescope.data.toy import write_toy_dataset
 from fakescope.eda.report import TABLE_NAME
 from fakescope.eda.stats import collect_stats
 from fakescope.eda.table import read_table
+from fakescope.runtime.errors import ReportError
 from fakescope.train.evaluate import evaluate_model
+
+
+def read_parts(folder):
+    return [pq.read_table(path) for path in sorted(folder.glob("part-*.parquet"))]
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +43,25 @@ def data_dir(tmp_path_factory):
     return root
 
 
-def test_eda_measured_by_dask_workers_equals_the_local_table(client, data_dir):
+def test_eda_measured_by_dask_workers_equals_the_local_table(client, data_dir, tmp_path):
     local = collect_stats(data_dir, workers=1)
-    dask = collect_stats(data_dir, measure=dask_measure(client))
+    parts = tmp_path / "parts"
+    dask = collect_stats(data_dir, measure=dask_measure(client, parts))
     assert len(local) == 58 and (local["error"] != "").sum() == 1
     pd.testing.assert_frame_equal(dask, local)
+    written = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in parts.glob("part-*.parquet")}
+    assert len(written) == len(read_parts(parts)) >= 1 and not list(parts.glob(".*.tmp"))
+    again = collect_stats(data_dir, measure=dask_measure(client, parts))  # a rerun reads the parts back
+    pd.testing.assert_frame_equal(again, local)
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in parts.glob("part-*.parquet")} == written
+    with pytest.raises(ReportError, match="another job"):
+        next(map_to_parts(client, len, [["a"]], parts, job={"job": "other"}, encode=None, decode=None))
 
 
 def test_eda_cli_with_the_dask_engine_writes_the_same_table(data_dir, tmp_path):
     result = CliRunner().invoke(eda_command, [str(data_dir), "--out", str(tmp_path), "--engine", "dask"])
     assert result.exit_code == 0, result.output
+    assert sum(part.num_rows for part in read_parts(tmp_path / "_dask_parts")) == 58
     table = read_table(tmp_path / TABLE_NAME)
     pd.testing.assert_frame_equal(
         table.drop(columns=["mtime_ns"]).reset_index(drop=True),

@@ -13,8 +13,10 @@ from pathlib import Path
 import click
 
 from fakescope.extras import require_extra
+from fakescope.runtime.errors import ReportError
 
 CACHE_NAME = "eda-cache.parquet"
+DASK_PARTS = "_dask_parts"
 
 
 @click.command("eda")
@@ -37,7 +39,8 @@ def eda(
 ) -> None:
     """Statistics, figures and shortcut warnings for the real/fake dataset in DATA_DIR.
 
-    With --engine dask the images are measured by Dask workers, which must see DATA_DIR at the same path.
+    With --engine dask the images are measured by Dask workers, which must see DATA_DIR at the same path and
+    write one Parquet part per chunk under OUT_DIR/_dask_parts (a rerun measures only chunks without one).
     """
     with require_extra("eda"):
         from tqdm import tqdm
@@ -54,7 +57,8 @@ def eda(
                 from fakescope.cluster.client import ClusterError, dask_client
                 from fakescope.cluster.eda import dask_measure
             try:
-                measure = dask_measure(stack.enter_context(dask_client(scheduler, workers or 2)))
+                client = stack.enter_context(dask_client(scheduler, workers or 2))
+                measure = dask_measure(client, out_dir / DASK_PARTS)
             except ClusterError as err:
                 raise click.ClickException(str(err)) from None
         bar = stack.enter_context(tqdm(unit="img", desc="measuring", dynamic_ncols=True))
@@ -76,7 +80,7 @@ def eda(
                 progress=progress,
                 measure=measure,
             )
-        except (DatasetLayoutError, OSError) as err:
+        except (DatasetLayoutError, OSError, ReportError) as err:
             raise click.ClickException(str(err)) from None
         seconds = time.perf_counter() - start
     errors = int((table["error"] != "").sum())
