@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -15,12 +16,15 @@ from fakescope.cli.eda import eda as eda_command
 from fakescope.cli.train import evaluate as evaluate_command
 from fakescope.cluster.client import dask_client
 from fakescope.cluster.eda import dask_measure
-from fakescope.cluster.evaluate import dask_scorer
+from fakescope.cluster.evaluate import dask_scorer, decode, encode
 from fakescope.cluster.job_parts import map_to_parts
+from fakescope.data.layout import ImageRecord, discover
 from fakescope.data.toy import write_toy_dataset
 from fakescope.eda.report import TABLE_NAME
 from fakescope.eda.stats import collect_stats
 from fakescope.eda.table import read_table
+from fakescope.report.scoring import score_records
+from fakescope.runtime import Detector
 from fakescope.runtime.errors import ReportError
 from fakescope.train.evaluate import evaluate_model
 
@@ -76,16 +80,30 @@ def local_evaluation(tiny_model_path, data_dir):
 
 
 def test_evaluation_scored_by_dask_workers_equals_the_local_one(
-    client, tiny_model_path, data_dir, local_evaluation
+    client, tiny_model_path, data_dir, local_evaluation, tmp_path
 ):
-    local = local_evaluation
-    dask = evaluate_model(
-        tiny_model_path, data_dir, scorer=dask_scorer(client, tiny_model_path, partition_size=3)
-    )
-    assert dask.threshold == local.threshold
-    assert dask.test.as_dict() == local.test.as_dict() and dask.valid.as_dict() == local.valid.as_dict()
-    assert sorted(dask.skipped) == sorted(local.skipped) and len(local.skipped) == 1
-    assert dask.trust == local.trust
+    local, parts = local_evaluation, tmp_path / "parts"
+    for run in ("first", "rerun"):  # the rerun reads every part back instead of scoring
+        dask = evaluate_model(
+            tiny_model_path, data_dir, scorer=dask_scorer(client, tiny_model_path, parts, partition_size=3)
+        )
+        assert dask.threshold == local.threshold, run
+        assert dask.test.as_dict() == local.test.as_dict() and dask.valid.as_dict() == local.valid.as_dict()
+        assert sorted(dask.skipped) == sorted(local.skipped) and len(local.skipped) == 1
+        assert dask.trust == local.trust
+        if run == "first":
+            written = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in parts.glob("part-*.parquet")}
+            assert len(written) >= 2 and not list(parts.glob(".*.tmp"))
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in parts.glob("part-*.parquet")} == written
+
+
+def test_scores_survive_their_parquet_part(tiny_model_path, data_dir):
+    records = [*discover(data_dir)[:5], ImageRecord(data_dir / "test" / "fake" / "broken.png", 1, "test")]
+    scores = score_records(Detector(tiny_model_path), records)
+    back = decode(pa.Table.from_batches(encode(scores).to_batches()))
+    assert back.records == scores.records and back.rejected == scores.rejected and len(back.rejected) == 1
+    assert back.evidence == scores.evidence and back.reasons == scores.reasons
+    np.testing.assert_array_equal(back.prob_fake, scores.prob_fake)
 
 
 def test_evaluate_cli_with_the_dask_engine_writes_the_local_record(
@@ -95,6 +113,8 @@ def test_evaluate_cli_with_the_dask_engine_writes_the_local_record(
     args = [str(tiny_model_path), str(data_dir), "--out", str(out), "--engine", "dask"]
     result = CliRunner().invoke(evaluate_command, [*args, "--scheduler", client.scheduler.address])
     assert result.exit_code == 0, result.output
+    scored = [record for record in discover(data_dir) if record.split != "train"]
+    assert sum(part.num_rows for part in read_parts(tmp_path / "metrics_dask_parts")) == len(scored) > 30
     written, local = json.loads(out.read_text()), json.loads(local_evaluation.to_json())
     assert {k: v for k, v in written.items() if k != "created"} == {
         k: v for k, v in local.items() if k != "created"

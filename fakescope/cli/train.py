@@ -231,7 +231,8 @@ def evaluate(
     """Score MODEL (.keras or .onnx) on DATA_DIR: threshold on the valid split, metrics on the test split.
 
     With --engine dask (.onnx models) the images are scored by Dask workers, which must see DATA_DIR at the
-    same path; the metrics are those of a local evaluation.
+    same path and write one Parquet part per partition beside OUT (OUT_STEM_dask_parts/; a rerun scores only
+    partitions without one); the metrics are those of a local evaluation.
 
     A DATA_DIR of real/ and fake/ video folders is scored per clip (ONNX models): video-level ROC AUC.
     """
@@ -263,7 +264,7 @@ def evaluate(
                     from fakescope.cluster.client import dask_client
                     from fakescope.cluster.evaluate import dask_scorer
                 client = stack.enter_context(dask_client(scheduler, workers))
-                options["scorer"] = dask_scorer(client, model)
+                options["scorer"] = dask_scorer(client, model, out.with_name(f"{out.stem}_dask_parts"))
             evaluation = evaluate_model(
                 model,
                 data_dir,

@@ -59,8 +59,8 @@ def collect_stats(
             Defaults to None (no cache).
         progress: called as `progress(done, total)` while images are measured (cached ones count as done).
         measure: measures chunks of paths, yielding one `Measurements` per chunk in order (e.g.
-            `fakescope.cluster.eda.dask_measure(client)` on a Dask cluster). Defaults to None: `workers`
-            local processes.
+            `fakescope.cluster.eda.dask_measure(client, parts_dir)` on a Dask cluster). Defaults to None:
+            `workers` local processes.
 
     Returns:
         One row per image, in discovery order; unreadable images have NaN measures and a one-line `error`.

@@ -136,8 +136,8 @@ def evaluate_model(
         robustness: ONNX models only: also re-score the test split under each degradation of
             `fakescope.runtime.degrade.ROBUSTNESS`. Defaults to False.
         scorer: ONNX models only: how records are scored, `score_records`' signature (e.g.
-            `fakescope.cluster.evaluate.dask_scorer(client, model_path)` on a Dask cluster). Defaults to
-            `score_records`.
+            `fakescope.cluster.evaluate.dask_scorer(client, model_path, parts_dir)` on a Dask cluster).
+            Defaults to `score_records`.
 
     Raises:
         ValueError: the validation or test split lacks readable real or fake images, or the model is not a
