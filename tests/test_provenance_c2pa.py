@@ -81,6 +81,13 @@ def test_a_stripped_copy_has_no_manifest(signed, checker):
     assert found.c2pa.text == "no C2PA manifest" and found.panel == "no provenance data"
 
 
+@pytest.mark.parametrize("fmt", ["BMP", "GIF"])
+def test_a_format_that_carries_no_manifest_is_not_called_invalid(checker, fmt):
+    found = provenance_of(encode(picture(), fmt), checker)
+    assert found.c2pa.signature is None and found.c2pa.text == "C2PA not checked"
+    assert found.panel == "no provenance data"
+
+
 def test_without_a_checker_the_manifest_is_seen_but_not_checked(signed):
     found = load_image(signed).info.provenance
     assert found.c2pa.present and not found.c2pa.checked and found.declared is None

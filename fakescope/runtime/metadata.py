@@ -96,11 +96,14 @@ def read_provenance(
         reader.note(f"metadata partly unreadable ({clip(str(err) or type(err).__name__, 100)})")
     summary = C2paSummary(present=_has_c2pa(image))
     scanned = image.format in ("JPEG", "PNG") and "xmp:provenance" not in reader.raw
-    if c2pa is not None and data is not None and scanned and not summary.present:
+    mime = C2PA_MIME.get(image.format or "")
+    if c2pa is None or data is None or mime is None:
+        pass  # nothing to validate with, or a format that carries no manifest (BMP, GIF): "C2PA not checked"
+    elif scanned and not summary.present:
         summary = C2paSummary(present=False, checked=True)
-    elif c2pa is not None and data is not None:
+    else:
         try:
-            summary = c2pa(data, C2PA_MIME.get(image.format or "", "application/octet-stream"))
+            summary = c2pa(data, mime)
         except Exception as err:
             summary = replace(summary, checked=True, signature="invalid", failures=("unreadable",))
             reader.note(f"C2PA manifest unreadable ({clip(str(err) or type(err).__name__, 100)})")
