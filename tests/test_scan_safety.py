@@ -149,12 +149,13 @@ scan_folder(Detector(sys.argv[1]), sys.argv[2], sys.argv[3], batch_size=2, progr
 
 @pytest.mark.parametrize("engine", ["thread", "dask"])
 def test_a_folder_that_cannot_be_listed_gets_an_error_row_and_exit_2(tiny_model_path, engine):
-    """Root reads a mode-000 folder, so as root the scan runs as `nobody` (util-linux `setpriv`)."""
-    as_nobody = []
+    """Root reads a mode-000 folder, so as root the scan runs without the capabilities that override file
+    permissions (util-linux `setpriv`), still as root so it reads a checkout only root may enter."""
+    unprivileged = []
     if os.geteuid() == 0:
         if shutil.which("setpriv") is None:
             pytest.skip("running as root, where mode 000 does not stop a listing, and setpriv is missing")
-        as_nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
+        unprivileged = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
     base = Path(tempfile.mkdtemp(prefix="fakescope-unreadable-"))
     photos = base / "photos"
     try:
@@ -169,10 +170,10 @@ def test_a_folder_that_cannot_be_listed_gets_an_error_row_and_exit_2(tiny_model_
         report = base / ("r.csv" if engine == "thread" else "report")
         env = {**os.environ, "HOME": str(base), "PYTHONPATH": str(Path(__file__).parents[1])}
         command = [*FAKESCOPE, "scan", str(photos), "-r", "--model", str(model), "--out", str(report)]
-        if engine == "dask":  # the client lists: its workers run as threads of the same `nobody` process
+        if engine == "dask":  # the client lists: its workers run as threads of the same unprivileged process
             command = [sys.executable, "-c", _DASK_SCAN, str(model), str(photos), str(report)]
         out = subprocess.run(
-            [*as_nobody, *command], capture_output=True, text=True, timeout=180, env=env, cwd=base
+            [*unprivileged, *command], capture_output=True, text=True, timeout=180, env=env, cwd=base
         )
         assert out.returncode == 2, out.stderr
         if engine == "dask":
