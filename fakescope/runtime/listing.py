@@ -55,30 +55,18 @@ def walk_image_files(folder: str | os.PathLike, recursive: bool = False) -> Iter
     Raises:
         NotADirectoryError: `folder` is not a folder.
     """
-    folder = Path(folder).absolute()
-    if not folder.is_dir():
-        raise NotADirectoryError(f"{folder} is not a folder")
-    stack = [folder]
-    while stack:
-        current = stack.pop()
-        images, folders, others = [], [], 0
-        try:
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    if entry.is_dir():
-                        if recursive and not entry.is_symlink():
-                            folders.append(entry.name)
-                    elif is_image_name(entry.name):
-                        images.append(entry.name)
-                    else:
-                        others += 1
-        except OSError as err:
-            yield Unlisted(
-                current, f"{current.name or current}: cannot list the folder ({err.strerror or err})"
-            )
-        yield from (current / name for name in sorted(images))
-        yield others
-        stack.extend(current / name for name in sorted(folders, reverse=True))
+    images, others = [], 0
+    for current, item in _entries(folder, recursive):
+        if item is None:
+            yield from (current / name for name in sorted(images))
+            yield others
+            images, others = [], 0
+        elif isinstance(item, Unlisted):
+            yield item
+        elif is_image_name(item.name):
+            images.append(item.name)
+        else:
+            others += 1
 
 
 def stream_image_files(folder: str | os.PathLike, recursive: bool = False) -> Iterator[Path | Unlisted]:
@@ -96,6 +84,19 @@ def stream_image_files(folder: str | os.PathLike, recursive: bool = False) -> It
     Raises:
         NotADirectoryError: `folder` is not a folder.
     """
+    for current, item in _entries(folder, recursive):
+        if isinstance(item, Unlisted):
+            yield item
+        elif item is not None and is_image_name(item.name):
+            yield current / item.name
+
+
+def _entries(
+    folder: str | os.PathLike, recursive: bool
+) -> Iterator[tuple[Path, os.DirEntry | Unlisted | None]]:
+    """The one traversal both listings share: each folder's non-folder entries as `os.scandir` reads them, an
+    `Unlisted` if the listing fails, then `(folder, None)` at its end; sub-folders depth-first in name order,
+    links to folders not followed. Only the names of the sub-folders still to visit are held."""
     folder = Path(folder).absolute()
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder} is not a folder")
@@ -106,15 +107,18 @@ def stream_image_files(folder: str | os.PathLike, recursive: bool = False) -> It
         try:
             with os.scandir(current) as entries:
                 for entry in entries:
-                    if entry.is_dir():
-                        if recursive and not entry.is_symlink():
-                            folders.append(entry.name)
-                    elif is_image_name(entry.name):
-                        yield current / entry.name
+                    if not entry.is_dir():
+                        yield current, entry
+                    elif recursive and not entry.is_symlink():
+                        folders.append(entry.name)
         except OSError as err:
-            yield Unlisted(
-                current, f"{current.name or current}: cannot list the folder ({err.strerror or err})"
+            yield (
+                current,
+                Unlisted(
+                    current, f"{current.name or current}: cannot list the folder ({err.strerror or err})"
+                ),
             )
+        yield current, None
         stack.extend(current / name for name in sorted(folders, reverse=True))
 
 
