@@ -17,6 +17,7 @@ from fakescope.runtime.errors import ReportError
 
 CACHE_NAME = "eda-cache.parquet"
 DASK_PARTS = "_dask_parts"
+LOCAL_PARTITION, DASK_PARTITION = 64, 1000
 
 
 @click.command("eda")
@@ -34,13 +35,27 @@ DASK_PARTS = "_dask_parts"
 @click.option(
     "--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); else a local cluster."
 )
+@click.option(
+    "--partition-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Images per task (per Parquet part with --engine dask).  "
+    f"[default: {LOCAL_PARTITION}, {DASK_PARTITION} with --engine dask]",
+)
 def eda(
-    data_dir: Path, out_dir: Path, sample: int | None, workers: int | None, engine: str, scheduler: str | None
+    data_dir: Path,
+    out_dir: Path,
+    sample: int | None,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    partition_size: int | None,
 ) -> None:
     """Statistics, figures and shortcut warnings for the real/fake dataset in DATA_DIR.
 
     With --engine dask the images are measured by Dask workers, which must see DATA_DIR at the same path and
-    write one Parquet part per chunk under OUT_DIR/_dask_parts (a rerun measures only chunks without one).
+    write one Parquet part per chunk under OUT_DIR/_dask_parts (a rerun measures only chunks without one;
+    a complete run removes the parts of chunks it no longer has and records itself in _done.json).
     """
     with require_extra("eda"):
         from tqdm import tqdm
@@ -50,16 +65,19 @@ def eda(
         from fakescope.eda.stats import collect_stats
     if scheduler and engine != "dask":
         raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
+    if partition_size is None:
+        partition_size = DASK_PARTITION if engine == "dask" else LOCAL_PARTITION
+    record = None
     with ExitStack() as stack:
         measure = None
         if engine == "dask":
             with require_extra("cluster"):
                 from fakescope.cluster.client import ClusterError, dask_client
-                from fakescope.cluster.eda import dask_measure
+                from fakescope.cluster.eda import DaskMeasure
             try:
                 client = stack.enter_context(dask_client(scheduler, workers or 2))
-                measure = dask_measure(client, out_dir / DASK_PARTS)
-            except ClusterError as err:
+                measure = stack.enter_context(DaskMeasure(client, out_dir / DASK_PARTS))
+            except (ClusterError, ReportError) as err:
                 raise click.ClickException(str(err)) from None
         bar = stack.enter_context(tqdm(unit="img", desc="measuring", dynamic_ncols=True))
         cached: list[int] = []
@@ -79,7 +97,10 @@ def eda(
                 cache=out_dir / CACHE_NAME,
                 progress=progress,
                 measure=measure,
+                chunk_size=partition_size,
             )
+            if measure is not None:
+                record = measure.complete()
         except (DatasetLayoutError, OSError, ReportError) as err:
             raise click.ClickException(str(err)) from None
         seconds = time.perf_counter() - start
@@ -89,6 +110,8 @@ def eda(
         f"{len(table):,} images ({errors:,} unreadable, {len(table) - measured:,} from the cache); "
         f"measured {measured:,} in {seconds:.1f} s ({measured / max(seconds, 1e-9):.0f} images/s)"
     )
+    if record is not None:
+        click.echo(f"dask: {record.summary}")
     report = write_report(table, out_dir, title=f"fakescope EDA: {data_dir}")
     click.echo(f"table:  {report.table}")
     click.echo(f"report: {report.html}")

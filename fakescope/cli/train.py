@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from fakescope.extras import require_extra
 from fakescope.runtime.errors import FakescopeError
@@ -204,6 +205,13 @@ def train(
     "--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Local Dask workers."
 )
 @click.option(
+    "--partition-size",
+    type=click.IntRange(min=1),
+    default=512,
+    show_default=True,
+    help="Images per Dask task and Parquet part (--engine dask).",
+)
+@click.option(
     "--faithfulness",
     is_flag=True,
     help="Also average each CAM method's ROAD and deletion/insertion over the test split (.onnx models).",
@@ -225,6 +233,7 @@ def evaluate(
     engine: str,
     scheduler: str | None,
     workers: int,
+    partition_size: int,
     faithfulness: bool,
     faithfulness_images: int | None,
 ) -> None:
@@ -232,7 +241,8 @@ def evaluate(
 
     With --engine dask (.onnx models) the images are scored by Dask workers, which must see DATA_DIR at the
     same path and write one Parquet part per partition beside OUT (OUT_STEM_dask_parts/; a rerun scores only
-    partitions without one); the metrics are those of a local evaluation.
+    partitions without one; a complete run removes the parts of partitions it no longer has and records
+    itself in _done.json); the metrics are those of a local evaluation.
 
     A DATA_DIR of real/ and fake/ video folders is scored per clip (ONNX models): video-level ROC AUC.
     """
@@ -256,15 +266,19 @@ def evaluate(
         raise click.BadParameter("scores exported .onnx models only", param_hint="--engine dask")
     if scheduler and engine != "dask":
         raise click.BadParameter("needs --engine dask", param_hint="--scheduler")
+    record = None
     try:
         with ExitStack() as stack:
-            options = {}
+            options = {}  # the Dask scorer, a job folder beside `out` (a PartsJob: completed once scored)
             if engine == "dask":
                 with require_extra("cluster"):
                     from fakescope.cluster.client import dask_client
-                    from fakescope.cluster.evaluate import dask_scorer
+                    from fakescope.cluster.evaluate import DaskScorer
                 client = stack.enter_context(dask_client(scheduler, workers))
-                options["scorer"] = dask_scorer(client, model, out.with_name(f"{out.stem}_dask_parts"))
+                bar = stack.enter_context(tqdm(unit="img", desc="scoring", disable=None, dynamic_ncols=True))
+                parts = out.with_name(f"{out.stem}_dask_parts")
+                scorer = DaskScorer(client, model, parts, partition_size, progress=bar.update)
+                options["scorer"] = stack.enter_context(scorer)
             evaluation = evaluate_model(
                 model,
                 data_dir,
@@ -274,9 +288,13 @@ def evaluate(
                 robustness=robustness,
                 **options,
             )
+            if "scorer" in options:
+                record = options["scorer"].complete()
         write_run_file(evaluation, out)
     except (ValueError, OSError, zipfile.BadZipFile, FakescopeError) as err:
         raise _fail(err) from None
+    if record is not None:
+        click.echo(f"dask: {record.summary}")
     test = evaluation.test
     click.echo(
         f"test split ({test.n_real} real, {test.n_fake} fake): ROC AUC {_num(test.roc_auc)}, "

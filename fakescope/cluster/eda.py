@@ -3,44 +3,47 @@
 `fakescope.eda.stats.collect_stats` does everything else as on one machine (discovery, the cache, the table
 and report); only `measure_files` runs on the cluster, so the workers must see the dataset at the same paths
 (a shared file system). Each task writes its chunk's measurements (a few numbers per image, never the
-pixels) as one part through the scan's machinery (`map_to_parts`: atomic, named by the chunk's paths and
+pixels) as one part through the scan's machinery (a `PartsJob`: atomic, named by the chunk's paths and
 their size and mtime), and the table is built from the parts, so a rerun into the same folder measures only
-the chunks it has no part for.
+the chunks it has no part for; `complete()` then removes the parts of chunks no longer measured.
 
 Example:
-    >>> with dask_client(None, workers=2) as client:
-    ...     table = collect_stats("data/demo", measure=dask_measure(client, "eda/_dask_parts"))
+    >>> with dask_client(None, workers=2) as client, DaskMeasure(client, "eda/_dask_parts") as measure:
+    ...     table = collect_stats("data/demo", measure=measure)
+    ...     measure.complete()
+    JobRecord(fakescope-eda/1: 2 partitions (120 rows), 0 reused, 2 computed, 0 stale parts removed)
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
 from distributed import Client
 
-from fakescope.cluster.job_parts import map_to_parts
+from fakescope.cluster.job_parts import PartsJob
 from fakescope.eda.measures import SPECTRUM_BINS
 from fakescope.eda.worker import FIELDS, Measurements, measure_files
 
 TEXT = ("format", "mode", "error")
+EDA_JOB = {"job": "fakescope-eda/1", "fields": list(FIELDS), "bins": SPECTRUM_BINS}
 
 
-def dask_measure(
-    client: Client, parts_dir: str | os.PathLike
-) -> Callable[[list[list[str]]], Iterator[Measurements]]:
+class DaskMeasure(PartsJob):
     """A `measure` for `collect_stats` that runs `measure_files` on the cluster, one part per chunk in
-    `parts_dir`, results in order."""
+    `parts_dir`, results in order; a `PartsJob` (claims and locks `parts_dir`; `complete()` after the table).
 
-    def measure(chunks: list[list[str]]) -> Iterator[Measurements]:
-        job = {"job": "fakescope-eda/1", "fields": list(FIELDS), "bins": SPECTRUM_BINS}
-        return map_to_parts(
-            client, measure_files, chunks, parts_dir, job=job, encode=encode, decode=decode, key=file_key
-        )
+    Raises:
+        ReportError: `parts_dir` holds another job's parts, or another EDA run is writing it.
+    """
 
-    return measure
+    def __init__(self, client: Client, parts_dir: str | os.PathLike, in_flight: int | None = None) -> None:
+        super().__init__(client, parts_dir, EDA_JOB, in_flight)
+
+    def __call__(self, chunks: list[list[str]]) -> Iterator[Measurements]:
+        return self.map(measure_files, chunks, encode=encode, decode=decode, key=file_key)
 
 
 def file_key(path: str) -> str:

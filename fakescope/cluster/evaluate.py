@@ -6,13 +6,15 @@ reading the images itself. Each task writes its partition's `Scores` (probabilit
 and reasons) as one Parquet part through the scan's machinery (`map_to_parts`: atomic, named by the
 records with their files' sizes and mtimes, bound to the model's sha256), and the parts read back are
 joined in order (`Scores.concat`), so the metrics are those of a local evaluation and a rerun into the same
-folder scores only the partitions it has no part for. The workers must see the dataset at the same paths
-(a shared file system).
+folder scores only the partitions it has no part for. A `DaskScorer` is a `PartsJob` for both splits:
+`complete()` after the evaluation removes the parts of partitions no longer scored. The workers must see the
+dataset at the same paths (a shared file system).
 
 Example:
-    >>> with dask_client(None, workers=2) as client:
-    ...     scorer = dask_scorer(client, "m.onnx", "m_dask_parts")
+    >>> with dask_client(None, workers=2) as client, DaskScorer(client, "m.onnx", "m_dask_parts") as scorer:
     ...     evaluation = evaluate_model("m.onnx", "data/demo", scorer=scorer)
+    ...     scorer.complete()
+    JobRecord(fakescope-evaluate/1: 2 partitions (80 rows), 0 reused, 2 computed, 0 stale parts removed)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 from distributed import Client
 
-from fakescope.cluster.job_parts import map_to_parts
+from fakescope.cluster.job_parts import PartsJob
 from fakescope.cluster.parts import original_text, utf8_text
 from fakescope.cluster.plugin import DetectorPlugin, worker_detector
 from fakescope.data.layout import ImageRecord
@@ -42,37 +44,44 @@ def score_partition(records: list[ImageRecord], batch_size: int) -> Scores:
     return score_records(worker_detector(), records, batch_size=batch_size)
 
 
-def dask_scorer(
-    client: Client, model: str | os.PathLike, parts_dir: str | os.PathLike, partition_size: int = 512
-) -> Callable[..., Scores]:
-    """A drop-in for `score_records` that scores on the cluster, one part per partition in `parts_dir`;
-    registers `model`'s plugin on the workers.
+class DaskScorer(PartsJob):
+    """A drop-in for `score_records` that scores on the cluster, `partition_size` records per part in
+    `parts_dir`; registers `model`'s plugin on the workers. Called with the client's `Detector` (for its
+    checks only) and the records.
 
-    The returned function takes the client's `Detector` (for its checks only) and the records.
+    Raises:
+        ReportError: `parts_dir` holds another job's parts (another model's), or another run is writing it.
     """
-    if partition_size < 1:
-        raise ValueError(f"`partition_size` must be >= 1. Received: partition_size={partition_size}")
-    plugin = DetectorPlugin.from_file(model)
-    client.register_plugin(plugin)
-    job = {"job": "fakescope-evaluate/1", "model_sha256": plugin.sha256}
 
-    def score(_detector: Detector, records: Sequence[ImageRecord], batch_size: int = 32, **_) -> Scores:
+    def __init__(
+        self,
+        client: Client,
+        model: str | os.PathLike,
+        parts_dir: str | os.PathLike,
+        partition_size: int = 512,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        if partition_size < 1:
+            raise ValueError(f"`partition_size` must be >= 1. Received: partition_size={partition_size}")
+        plugin = DetectorPlugin.from_file(model)
+        job = {"job": "fakescope-evaluate/1", "model_sha256": plugin.sha256}
+        super().__init__(client, parts_dir, job, progress=progress)
+        self.partition_size = partition_size
+        try:
+            client.register_plugin(plugin)
+        except BaseException:
+            self.close()
+            raise
+
+    def __call__(
+        self, _detector: Detector, records: Sequence[ImageRecord], batch_size: int = 32, **_
+    ) -> Scores:
         iterator = iter(records)
-        partitions = iter(lambda: list(islice(iterator, partition_size)), [])
-        parts = map_to_parts(
-            client,
-            score_partition,
-            partitions,
-            parts_dir,
-            batch_size,
-            job=job,
-            encode=encode,
-            decode=decode,
-            key=record_key,
+        partitions = iter(lambda: list(islice(iterator, self.partition_size)), [])
+        parts = self.map(
+            score_partition, partitions, batch_size, encode=encode, decode=decode, key=record_key
         )
         return Scores.concat(list(parts))
-
-    return score
 
 
 def record_key(record: ImageRecord) -> str:

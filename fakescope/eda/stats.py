@@ -45,6 +45,7 @@ def collect_stats(
     cache: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     measure: Callable[[list[list[str]]], Iterator[Measurements]] | None = None,
+    chunk_size: int = CHUNK,
 ) -> pd.DataFrame:
     """Measure every image of the dataset at `root` (see `fakescope.eda.table` for the columns).
 
@@ -59,8 +60,10 @@ def collect_stats(
             Defaults to None (no cache).
         progress: called as `progress(done, total)` while images are measured (cached ones count as done).
         measure: measures chunks of paths, yielding one `Measurements` per chunk in order (e.g.
-            `fakescope.cluster.eda.dask_measure(client, parts_dir)` on a Dask cluster). Defaults to None:
+            `fakescope.cluster.eda.DaskMeasure(client, parts_dir)` on a Dask cluster). Defaults to None:
             `workers` local processes.
+        chunk_size: images per chunk (per task, per progress update; per Parquet part on Dask).
+            Defaults to `CHUNK` (64).
 
     Returns:
         One row per image, in discovery order; unreadable images have NaN measures and a one-line `error`.
@@ -72,6 +75,8 @@ def collect_stats(
         raise ValueError(f"`sample` must be >= 1. Received: sample={sample}")
     if workers is not None and workers < 1:
         raise ValueError(f"`workers` must be >= 1. Received: workers={workers}")
+    if chunk_size < 1:
+        raise ValueError(f"`chunk_size` must be >= 1. Received: chunk_size={chunk_size}")
     records = discover(root)
     if sample is not None and sample < len(records):
         keep = sorted(random.Random(SAMPLE_SEED).sample(range(len(records)), sample))
@@ -86,7 +91,7 @@ def collect_stats(
     total, finished = len(paths), len(paths) - len(todo)
     if progress:
         progress(finished, total)
-    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    chunks = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
     path_chunks = [[paths[i] for i in c] for c in chunks]
     measured_chunks = measure(path_chunks) if measure is not None else _measure_all(path_chunks, workers)
     for indices, measured in zip(chunks, measured_chunks, strict=True):

@@ -136,7 +136,7 @@ def evaluate_model(
         robustness: ONNX models only: also re-score the test split under each degradation of
             `fakescope.runtime.degrade.ROBUSTNESS`. Defaults to False.
         scorer: ONNX models only: how records are scored, `score_records`' signature (e.g.
-            `fakescope.cluster.evaluate.dask_scorer(client, model_path, parts_dir)` on a Dask cluster).
+            `fakescope.cluster.evaluate.DaskScorer(client, model_path, parts_dir)` on a Dask cluster).
             Defaults to `score_records`.
 
     Raises:
