@@ -3,9 +3,10 @@
 A local folder (or a `file://` URL) is listed by the runtime's own `stream_image_files` (the thread engine's
 rules and keys, the absolute paths, streamed from `os.scandir` in directory order, so a flat folder's names
 never sit in one list); any other URL (`memory://`, `s3://`, `gs://`, `az://`, ... with the user's fsspec
-back-end installed) is walked with fsspec under the same rules, its keys full URLs, one folder's `ls` (a
-whole list: fsspec has no per-key iterator) at a time. Workers read the bytes themselves (`read_source`):
-nothing but keys passes through the client.
+back-end installed) is walked with fsspec under the same rules, its keys full URLs, one folder at a time
+(`folder_pages`: on S3 a page of 1,000 keys per request, asked for as the partitions fill; elsewhere the
+folder's one `ls`). Workers read the bytes themselves (`read_source`): nothing but keys passes through the
+client.
 
 Example:
     >>> source = Source.parse("memory://photos")
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import fsspec
 
+from fakescope.cluster.folder_pages import S3_PAGE_KEYS, folder_pages
 from fakescope.runtime.errors import ImageTooLargeError, InvalidImageError
 from fakescope.runtime.images import ImageLimits
 from fakescope.runtime.listing import Unlisted, is_image_name, stream_image_files
@@ -59,7 +61,10 @@ class Source:
         text = os.fspath(source)
         try:
             fs, root = fsspec.core.url_to_fs(text, **(storage_options or {}))
-        except (ImportError, ValueError) as err:
+        except ImportError as err:
+            hint = " (pip install 'fakescope[s3]')" if text.startswith(("s3://", "s3a://")) else ""
+            raise ValueError(f"cannot read {text}: {err}{hint}") from None
+        except ValueError as err:
             raise ValueError(f"cannot read {text}: {err}") from None
         protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
         if protocol in LOCAL:
@@ -80,8 +85,9 @@ class Source:
     def local(self) -> bool:
         return self.protocol == "file"
 
-    def entries(self, recursive: bool = False) -> Iterator[Entry]:
-        """Stream the image keys under the source (and an error entry per folder that cannot be listed)."""
+    def entries(self, recursive: bool = False, page_keys: int = S3_PAGE_KEYS) -> Iterator[Entry]:
+        """Stream the image keys under the source (and an error entry per folder that cannot be listed);
+        an S3 folder is read `page_keys` keys per request, as the keys are wanted."""
         if self.local:
             for item in stream_image_files(self.root, recursive):
                 if isinstance(item, Unlisted):
@@ -92,25 +98,18 @@ class Source:
         fs = fsspec.filesystem(self.protocol, **self.storage_options)
         stack = [self.root]
         while stack:
-            folder = stack.pop()
+            folder, subfolders = stack.pop(), []
             try:
-                listed = fs.ls(folder, detail=True, refresh=True)
+                for page in folder_pages(fs, folder, page_keys):
+                    names = (path for path in page.files if is_image_name(posixpath.basename(path)))
+                    yield from (Entry(fs.unstrip_protocol(path)) for path in names)
+                    subfolders.extend(page.folders if recursive else ())
             except OSError as err:
                 name = posixpath.basename(folder) or folder
                 yield Entry(
                     fs.unstrip_protocol(folder), f"{name}: cannot list the folder ({err.strerror or err})"
                 )
-                continue
-            files, folders = [], []
-            for info in listed:
-                path = info["name"].rstrip("/")
-                if info["type"] == "directory":
-                    if recursive and path != folder and not info.get("islink"):
-                        folders.append(path)
-                elif is_image_name(posixpath.basename(path)):
-                    files.append(path)
-            yield from (Entry(fs.unstrip_protocol(path)) for path in sorted(files))
-            stack.extend(sorted(folders, reverse=True))
+            stack.extend(sorted(subfolders, reverse=True))
 
 
 def read_source(key: str, protocol: str, storage_options: dict, limits: ImageLimits) -> Path | bytes:
