@@ -12,6 +12,8 @@ from onnx_fixtures import write_tiny_model
 from fakescope.data.layout import TRAINING_LIMITS, DatasetLayoutError, discover
 from fakescope.report import EVAL_COLUMNS, evaluate_folder, score_records
 from fakescope.runtime import Detector
+from fakescope.runtime.degrade import DEGRADATIONS
+from fakescope.runtime.images import load_image
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,22 @@ def test_scores_every_image_of_the_split_like_predict(detector, dataset):
     np.testing.assert_allclose(scores.prob_fake, expected, rtol=0, atol=1e-6)
     assert scores.labels.tolist() == [1 if "/fake/" in str(r.path) else 0 for r in scores.records]
     assert calls[-1] == (9, 9) and [d for d, _ in calls] == [3, 6, 9]
+
+
+def test_degraded_scores_are_those_of_predict_on_the_degraded_pixels(detector, dataset):
+    records = discover(dataset)
+    test_split = [r for r in records if r.split == "test"]
+    scores = score_records(detector, test_split, degrade=DEGRADATIONS["half"])
+    scorer = detector.with_limits(TRAINING_LIMITS)
+    judged = [
+        scorer.predict(DEGRADATIONS["half"](load_image(r.path, TRAINING_LIMITS).pixels))
+        for r in scores.records
+    ]
+    np.testing.assert_allclose(scores.prob_fake, [p.prob_fake for p in judged], rtol=0, atol=1e-6)
+    assert scores.reasons == tuple(p.reasons for p in judged)
+    # the corrupt file is rejected in the runtime's own words, as when scored as it is
+    (rejection,) = scores.rejected
+    assert rejection.reason == score_records(detector, [rejection.record]).rejected[0].reason
 
 
 def test_unreadable_files_become_rejections_and_rows_with_a_reason(detector, dataset):

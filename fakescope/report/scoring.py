@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -26,7 +27,8 @@ from fakescope.data.layout import SPLITS, TRAINING_LIMITS, ImageRecord, text_pat
 from fakescope.report.metrics import BinaryMetrics, binary_metrics
 from fakescope.runtime.checks import Evidence
 from fakescope.runtime.detector import Detector
-from fakescope.runtime.images import ImageLimits
+from fakescope.runtime.errors import InvalidImageError
+from fakescope.runtime.images import DecodedImage, ImageLimits, load_image
 from fakescope.runtime.results import Prediction, check_threshold
 
 if TYPE_CHECKING:
@@ -127,6 +129,7 @@ def score_records(
     limits: ImageLimits | None = TRAINING_LIMITS,
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
+    degrade: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Scores:
     """Run `detector` over labelled `records`, one session run per batch; unreadable files become rejections.
 
@@ -137,6 +140,8 @@ def score_records(
             None keeps the detector's own (upload) limits.
         batch_size: images per session run. Defaults to 32.
         progress: called as `progress(done, total)` after each batch. Defaults to None.
+        degrade: applied to each decoded image's RGB pixels before it is scored (the robustness figures'
+            JPEG, blur and resize: `fakescope.runtime.degrade`). Defaults to None: the files as they are.
     """
     if batch_size < 1:
         raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
@@ -145,7 +150,8 @@ def score_records(
     parts = []
     for start in range(0, len(records), batch_size):
         chunk = records[start : start + batch_size]
-        results = scorer.predict_batch([r.path for r in chunk], batch_size=batch_size, on_error="return")
+        inputs = [r.path if degrade is None else _degraded(r.path, scorer.limits, degrade) for r in chunk]
+        results = scorer.predict_batch(inputs, batch_size=batch_size, on_error="return")
         pairs = list(zip(chunk, results, strict=True))
         scored = [(r, p) for r, p in pairs if isinstance(p, Prediction)]
         parts.append(
@@ -160,3 +166,13 @@ def score_records(
         if progress is not None:
             progress(start + len(chunk), len(records))
     return Scores.concat(parts)
+
+
+def _degraded(path: Path, limits: ImageLimits, degrade: Callable[[np.ndarray], np.ndarray]):
+    """The decoded, degraded image; a file that does not decode stays a path, for `predict_batch` to
+    reject in the runtime's own words."""
+    try:
+        decoded = load_image(path, limits)
+    except InvalidImageError:
+        return path
+    return DecodedImage(degrade(decoded.pixels), decoded.info)

@@ -1,5 +1,6 @@
 """Robustness: the test split re-scored after each degradation (JPEG 50 and 75, blur, half size, a PNG round
-trip), with ROC AUC per degradation and the share of verdicts that flip.
+trip), with ROC AUC per degradation and the share of verdicts that flip. Every pass is the one scoring path
+(`score_records`), its `degrade` hook applied to the decoded pixels.
 
 Example:
     >>> figures = robustness(Detector(model), records)
@@ -14,47 +15,44 @@ from typing import Any
 
 import numpy as np
 
-from fakescope.data.layout import TRAINING_LIMITS, ImageRecord
+from fakescope.data.layout import ImageRecord
+from fakescope.report.scoring import Scores, score_records
+from fakescope.runtime.checks import UNSURE
 from fakescope.runtime.degrade import DEGRADATIONS, ROBUSTNESS
 from fakescope.runtime.detector import Detector
-from fakescope.runtime.errors import InvalidImageError
-from fakescope.runtime.images import DecodedImage, load_image
-from fakescope.runtime.results import Prediction
+from fakescope.runtime.spec import class_name
 
 
 def robustness(
     detector: Detector, records: Sequence[ImageRecord], degradations: Sequence[str] = ROBUSTNESS
 ) -> dict[str, Any]:
-    """{"clean": {...}, name: {"roc_auc", "flipped", "n"}, ...} over the readable `records`."""
-    from sklearn.metrics import roc_auc_score
+    """{"clean": {"roc_auc", "n"}, name: {"roc_auc", "flipped", "n"}, ...} over the readable `records`.
 
-    decoded, labels = [], []
-    for record in records:
-        try:
-            decoded.append(load_image(record.path, TRAINING_LIMITS))
-            labels.append(record.label)
-        except InvalidImageError:
-            continue
-    y = np.array(labels, int)
-    scorer = detector.with_limits(TRAINING_LIMITS)
-
-    def judge(images: list[DecodedImage]) -> list[Prediction]:
-        return [p for p in scorer.predict_batch(images) if isinstance(p, Prediction)]
-
-    clean = judge(decoded)
-    two = len(np.unique(y)) == 2
-    out: dict[str, Any] = {
-        "clean": {
-            "roc_auc": float(roc_auc_score(y, [p.prob_fake for p in clean])) if two else None,
-            "n": len(clean),
-        }
-    }
+    `flipped` is the share of the images scored both clean and degraded whose verdict (at the detector's
+    threshold) changed; `roc_auc` is None when the scored images hold one class only.
+    """
+    clean = score_records(detector, records)
+    out: dict[str, Any] = {"clean": {"roc_auc": _roc_auc(clean), "n": len(clean.records)}}
+    before = dict(zip(clean.records, _verdicts(clean, detector.threshold), strict=True))
     for name in degradations:
-        degraded = judge([DecodedImage(DEGRADATIONS[name](d.pixels), d.info) for d in decoded])
-        probs = [p.prob_fake for p in degraded]
+        degraded = score_records(detector, records, degrade=DEGRADATIONS[name])
+        after = zip(degraded.records, _verdicts(degraded, detector.threshold), strict=True)
+        changed = [before[record] != verdict for record, verdict in after if record in before]
         out[name] = {
-            "roc_auc": float(roc_auc_score(y, probs)) if two else None,
-            "flipped": float(np.mean([a.verdict != b.verdict for a, b in zip(clean, degraded, strict=True)])),
-            "n": len(degraded),
+            "roc_auc": _roc_auc(degraded),
+            "flipped": float(np.mean(changed)) if changed else 0.0,
+            "n": len(degraded.records),
         }
     return out
+
+
+def _verdicts(scores: Scores, threshold: float) -> list[str]:
+    """The verdicts the detector gave (its checks' reasons were judged at `threshold`, its own)."""
+    reasons = scores.reasons or ((),) * len(scores.records)
+    return [
+        UNSURE if why else class_name(p, threshold) for p, why in zip(scores.prob_fake, reasons, strict=True)
+    ]
+
+
+def _roc_auc(scores: Scores) -> float | None:
+    return scores.metrics(0.5).roc_auc if scores.records else None
