@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import time
 
 import numpy as np
 import pandas as pd
@@ -169,8 +172,8 @@ def test_evaluation_scored_by_dask_workers_equals_the_local_one(
 ):
     local, parts = local_evaluation, tmp_path / "parts"
     records = []
-    for run, size in (("first", 3), ("rerun", 3), ("repartitioned", 4)):
-        with DaskScorer(client, tiny_model_path, parts, partition_size=size) as scorer:
+    for run in ("first", "rerun"):
+        with DaskScorer(client, tiny_model_path, parts, partition_size=3) as scorer:
             dask = evaluate_model(tiny_model_path, data_dir, scorer=scorer)
             records.append(scorer.complete())
         assert dask.threshold == local.threshold, run
@@ -180,9 +183,8 @@ def test_evaluation_scored_by_dask_workers_equals_the_local_one(
         assert set(identities(parts)) == set(records[-1].parts) and not list(parts.glob(".*.tmp")), run
         if run == "first":
             written = identities(parts)
-        if run == "rerun":  # it read every part back instead of scoring
-            assert identities(parts) == written
-    first, rerun, repartitioned = records  # 21 valid and 21 test records: 7 + 7 parts of 3, 6 + 6 of 4
+    assert identities(parts) == written  # the rerun read every part back instead of scoring
+    first, rerun = records  # 21 valid and 21 test records: 7 + 7 parts of 3
     assert (first.partitions, first.rows, first.reused, first.computed, first.stale_removed) == (
         14,
         42,
@@ -191,7 +193,13 @@ def test_evaluation_scored_by_dask_workers_equals_the_local_one(
         0,
     )
     assert (rerun.partitions, rerun.reused, rerun.computed, rerun.stale_removed) == (14, 14, 0, 0)
-    assert (repartitioned.partitions, repartitioned.reused, repartitioned.stale_removed) == (12, 0, 14)
+    scored = [record for record in discover(data_dir) if record.split != "train"]
+    with DaskScorer(client, tiny_model_path, parts, partition_size=4) as scorer:  # 11 parts of 4, none alike
+        scores = scorer(None, scored)
+        repartitioned = scorer.complete()
+    assert (repartitioned.partitions, repartitioned.reused, repartitioned.stale_removed) == (11, 0, 14)
+    assert set(identities(parts)) == set(repartitioned.parts)
+    assert scores.records == score_records(Detector(tiny_model_path), scored).records
 
 
 def test_scores_survive_their_parquet_part(tiny_model_path, data_dir):
@@ -220,3 +228,83 @@ def test_evaluate_cli_with_the_dask_engine_writes_the_local_record(
         k: v for k, v in local.items() if k != "created"
     }
     assert "skipped 1 unreadable file(s)" in result.output
+
+
+def kill_once_some_parts_exist(args: list[str], parts) -> dict[str, tuple[int, int]]:
+    """Run `args` as a real process, SIGKILL it as soon as it has written a part; the parts left then."""
+    before = set(identities(parts))
+    process = subprocess.Popen(args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not set(identities(parts)) - before:
+            assert process.poll() is None, "the job ended before it wrote a part"
+            assert time.monotonic() < deadline, "no part written in time"
+            time.sleep(0.005)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    return identities(parts)
+
+
+def test_a_killed_evaluate_client_reruns_without_rescoring_finished_parts(
+    cluster, client, tiny_model_path, data_dir, local_evaluation, tmp_path
+):
+    out, parts = tmp_path / "metrics.json", tmp_path / "metrics_dask_parts"
+    with DaskScorer(client, tiny_model_path, parts, partition_size=50) as scorer:  # one part, soon stale
+        scorer(None, [record for record in discover(data_dir) if record.split != "train"])
+        old = scorer.complete()
+    args = [
+        *FAKESCOPE,
+        "evaluate",
+        str(tiny_model_path),
+        str(data_dir),
+        "--out",
+        str(out),
+        "--engine",
+        "dask",
+    ]
+    args += ["--scheduler", cluster.address, "--partition-size", "1"]
+    left = kill_once_some_parts_exist(args, parts)
+    assert set(old.parts) <= set(left) and JobRecord.read(parts) == old  # the killed run removed nothing
+    finished = {name: identity for name, identity in left.items() if name not in old.parts}
+    rerun = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr
+    record = JobRecord.read(parts)
+    assert record.partitions == 42 > len(finished) > 0  # the kill came after some parts, before all
+    now = identities(parts)
+    assert {name: now.get(name) for name in finished} == finished, "a finished part was scored again"
+    assert record.reused >= len(finished) and record.computed == 42 - record.reused
+    assert record.stale_removed == 1 and set(now) == set(record.parts)
+    assert f"dask: {record.summary}" in rerun.stdout
+    written, local = json.loads(out.read_text()), json.loads(local_evaluation.to_json())
+    assert {k: v for k, v in written.items() if k != "created"} == {
+        k: v for k, v in local.items() if k != "created"
+    }
+
+
+def test_a_killed_eda_client_reruns_without_remeasuring_finished_parts(
+    cluster, client, data_dir, local_table, tmp_path
+):
+    parts = tmp_path / "_dask_parts"
+    with DaskMeasure(client, parts) as measure:
+        collect_stats(data_dir, measure=measure, chunk_size=29)
+        old = measure.complete()
+    args = [*FAKESCOPE, "eda", str(data_dir), "--out", str(tmp_path), "--engine", "dask"]
+    args += ["--scheduler", cluster.address, "--partition-size", "2"]
+    left = kill_once_some_parts_exist(args, parts)
+    assert set(old.parts) <= set(left) and JobRecord.read(parts) == old
+    finished = {name: identity for name, identity in left.items() if name not in old.parts}
+    rerun = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr
+    record = JobRecord.read(parts)
+    assert record.partitions == 29 > len(finished) > 0
+    now = identities(parts)
+    assert {name: now.get(name) for name in finished} == finished, "a finished part was measured again"
+    assert record.reused >= len(finished) and record.computed == 29 - record.reused
+    assert record.stale_removed == 2 and set(now) == set(record.parts)
+    assert f"dask: {record.summary}" in rerun.stdout
+    pd.testing.assert_frame_equal(
+        read_table(tmp_path / TABLE_NAME).drop(columns=["mtime_ns"]).reset_index(drop=True),
+        local_table.drop(columns=["mtime_ns"]).reset_index(drop=True),
+        check_dtype=False,
+    )
