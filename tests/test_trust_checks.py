@@ -222,7 +222,12 @@ def test_info_prints_every_well_formed_report_field():
     card = replace(
         conformal_card([0.1, 0.2], [0.3]),
         ood={"threshold": 12.5, "quantile": 0.99, "n": 40, "features": 8, "fit": "class means"},
-        intervals={"level": 0.95, "n_real": 15, "n_fake": 75, "metrics": {"roc_auc": [0.98, 0.95, 1.0]}},
+        intervals={
+            "level": 0.95,
+            "n_real": 15,
+            "n_fake": 75,
+            "metrics": {"roc_auc": [0.98, 0.95, 1.0], "accuracy": [0.9, 0.85, 0.95]},
+        },
         calibration={
             "test_ece": 0.05,
             "test_ece_before": 0.1,
@@ -231,7 +236,8 @@ def test_info_prints_every_well_formed_report_field():
         robustness={"jpeg75": {"roc_auc": None, "n": 0}, "half": {"roc_auc": 0.9, "flipped": 0.1, "n": 90}},
     )
     lines = trust_lines(card)
-    assert lines["intervals"] == "ROC AUC 0.980 [0.950, 1.000] (95%), 15 real / 75 fake"
+    expected = "ROC AUC 0.980 [0.950, 1.000]; accuracy 0.900 [0.850, 0.950] (95%, 15 real / 75 fake)"
+    assert lines["intervals"] == expected and not any(key.startswith("intervals ") for key in lines)
     assert lines["answered"] == "90.0% of the test split; accuracy on the answered -"
     assert "test ECE 0.100 -> 0.050" in lines["calibration"] and "0.99 quantile of 40" in lines["OOD"]
 

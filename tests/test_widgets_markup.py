@@ -35,9 +35,29 @@ def test_card_shows_identity_input_metrics_and_limitations_escaped():
         }
     )
     html = card_html(card)
-    assert "tiny-test v0.0.1" in html and "48 × 48 greyscale" in html and "0.9877" in html
+    assert "tiny-test v0.0.1" in html and "48 × 48 greyscale" in html and "0.988" in html
     assert "confusion" not in html  # nested metrics are left out of the table
     assert "&lt;b&gt;not&lt;/b&gt; for real use" in html and "<b>not</b>" not in html
+
+
+def test_card_shows_each_metric_with_its_interval_in_one_table_and_the_warnings_as_a_list():
+    card = tiny_card(size=48)
+    intervals = {"level": 0.9, "n_real": 15, "n_fake": 75, "metrics": {"roc_auc": [0.98, 0.95, 1.0]}}
+    warnings = ("only 15 real images", "only 14 <real> images")
+    card = type(card)(
+        **{
+            **card.__dict__,
+            "metrics": {"roc_auc": 0.98, "n": 90},
+            "intervals": intervals,
+            "warnings": warnings,
+        }
+    )
+    html = card_html(card)
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
+    assert rows == [("images", "90", ""), ("ROC AUC", "0.980", "0.950 – 1.000")]
+    assert "<th>90% interval</th>" in html and "90% bootstrap over the 15 real / 75 fake test images" in html
+    assert "intervals 2" not in html
+    assert "<li>only 15 real images</li><li>only 14 &lt;real&gt; images</li>" in html
 
 
 def test_tables_escape_cells_unless_told_they_are_markup():

@@ -204,18 +204,26 @@ INTERVAL_NAMES = {
 }
 
 
+def interval_basis(intervals: dict[str, Any]) -> str:
+    """What the card's intervals rest on: `95%, 15 real / 75 fake`."""
+    level = f"{100 * float(intervals.get('level', 0.95)):g}%"
+    return f"{level}, {intervals.get('n_real', '?')} real / {intervals.get('n_fake', '?')} fake"
+
+
+def interval_texts(intervals: dict[str, Any]) -> dict[str, str]:
+    """Each metric's interval for people, by metric key: {"roc_auc": "ROC AUC 0.985 [0.950, 1.000]"}."""
+    return {
+        key: f"{INTERVAL_NAMES.get(key, key)} {value:.3f} [{low:.3f}, {high:.3f}]"
+        for key, (value, low, high) in intervals.get("metrics", {}).items()
+    }
+
+
 def interval_lines(intervals: dict[str, Any]) -> list[str]:
-    """The card's intervals for people: `ROC AUC 0.985 [0.950, 1.000], 15 real / 75 fake` per metric."""
+    """The card's intervals for people: `ROC AUC 0.985 [0.950, 1.000] (95%), 15 real / 75 fake` per metric."""
     if not intervals:
         return []
-    counts = f"{intervals.get('n_real', '?')} real / {intervals.get('n_fake', '?')} fake"
-    level = f"{100 * float(intervals.get('level', 0.95)):g}%"
-    lines = []
-    for key, (value, low, high) in intervals.get("metrics", {}).items():
-        lines.append(
-            f"{INTERVAL_NAMES.get(key, key)} {value:.3f} [{low:.3f}, {high:.3f}] ({level}), {counts}"
-        )
-    return lines
+    level, counts = interval_basis(intervals).split(", ", 1)
+    return [f"{text} ({level}), {counts}" for text in interval_texts(intervals).values()]
 
 
 def trust_lines(card: ModelCard) -> dict[str, str]:
@@ -246,8 +254,10 @@ def trust_lines(card: ModelCard) -> dict[str, str]:
         rows["answered"] = (
             f"{selective['coverage']:.1%} of the test split; accuracy on the answered {accuracy}"
         )
-    for index, line in enumerate(interval_lines(card.intervals)):
-        rows["intervals" if index == 0 else f"intervals {index + 1}"] = line
+    if card.intervals.get("metrics"):
+        rows["intervals"] = (
+            f"{'; '.join(interval_texts(card.intervals).values())} ({interval_basis(card.intervals)})"
+        )
     for index, warning in enumerate(card.warnings):
         rows["warning" if index == 0 else f"warning {index + 1}"] = warning
     return rows

@@ -14,7 +14,7 @@ from typing import Any
 
 from fakescope.report.style import CLASS_COLORS
 from fakescope.runtime import ImageInfo, ModelCard, Prediction
-from fakescope.runtime.card_trust import trust_lines
+from fakescope.runtime.card_trust import INTERVAL_NAMES, interval_basis, trust_lines
 
 
 def esc(value: Any) -> str:
@@ -100,21 +100,59 @@ def card_html(card: ModelCard) -> str:
     ]
     if card.created:
         rows.append(("Created", card.created))
-    rows += [
-        (name, _metric_text(v))
-        for name, v in sorted(card.metrics.items())
-        if isinstance(v, (int, float, str))
-    ]
-    parts = [key_values_html(rows)]
-    trust = trust_lines(card)
+    parts = [key_values_html(rows), _metrics_html(card)]
+    trust = {
+        key: line for key, line in trust_lines(card).items() if not key.startswith(("intervals", "warning"))
+    }
     if trust:
         parts.append(f'<div class="fs-title">How sure</div>{key_values_html(trust.items())}')
+    if card.warnings:
+        items = "".join(f"<li>{esc(warning)}</li>" for warning in card.warnings)
+        parts.append(f'<div class="fs-warn"><b>Warnings.</b><ul>{items}</ul></div>')
     for heading, text in (("Trained on", card.training_data), ("Intended use", card.intended_use)):
         if text:
             parts.append(f'<div class="fs-title">{esc(heading)}</div><div class="fs-muted">{esc(text)}</div>')
     if card.limitations:
         parts.append(f'<div class="fs-warn"><b>Limitations.</b> {esc(card.limitations)}</div>')
     return "".join(parts)
+
+
+METRIC_NAMES = {
+    **INTERVAL_NAMES,
+    "average_precision": "average precision",
+    "balanced_accuracy": "balanced accuracy",
+    "eer": "EER",
+    "log_loss": "log loss",
+    "n": "images",
+    "n_real": "real images",
+    "n_fake": "fake images",
+}
+"""How the model card's metric keys read in the dashboard."""
+
+
+def _metrics_html(card: ModelCard) -> str:
+    """The card's test metrics, one row each, with the bootstrap interval where the card has one."""
+    metrics = [(name, v) for name, v in sorted(card.metrics.items()) if isinstance(v, (int, float, str))]
+    if not metrics:
+        return ""
+    title = '<div class="fs-title">Test metrics</div>'
+    intervals = card.intervals.get("metrics", {})
+    named = [(METRIC_NAMES.get(name, name), name, _metric_text(value)) for name, value in metrics]
+    if not intervals:
+        return title + key_values_html((shown, text) for shown, _name, text in named)
+    level, counts = interval_basis(card.intervals).split(", ", 1)
+    rows = [(shown, text, _interval_text(intervals.get(name))) for shown, name, text in named]
+    caption = (
+        f'<div class="fs-muted">Intervals: {esc(level)} bootstrap over the {esc(counts)} test images.</div>'
+    )
+    return title + table_html(("metric", "value", f"{level} interval"), rows) + caption
+
+
+def _interval_text(interval: Sequence[float] | None) -> str:
+    if interval is None:
+        return ""
+    _value, low, high = interval
+    return f"{low:.3f} – {high:.3f}"
 
 
 def key_values_html(rows: Iterable[tuple[str, Any]]) -> str:
@@ -166,4 +204,4 @@ def file_size_text(size: int | None) -> str:
 
 
 def _metric_text(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
