@@ -105,6 +105,8 @@ def test_a_complete_eda_run_removes_its_stale_parts_and_nothing_else(client, dat
         first = measure.complete()
     (parts / "notes.txt").write_text("mine")
     (parts / "part-mine.parquet").write_text("not a part of the job")
+    torn = parts / f".part-000009-{'0' * 16}.parquet.{'ab' * 16}.tmp"  # as a worker killed mid-write leaves
+    torn.write_bytes(b"PAR1")
     changed = discover(data)[-1].path  # in the last chunk
     Image.fromarray(np.full((40, 40, 3), 200, np.uint8)).save(changed)
     with DaskMeasure(client, parts) as measure:
@@ -114,7 +116,7 @@ def test_a_complete_eda_run_removes_its_stale_parts_and_nothing_else(client, dat
     assert (second.partitions, second.reused, second.computed, second.stale_removed) == (4, 3, 1, 1)
     assert second.parts[:3] == first.parts[:3] and second.parts[3] != first.parts[3]
     assert set(identities(parts)) == {*second.parts, "part-mine.parquet"} and JobRecord.read(parts) == second
-    assert (parts / "notes.txt").read_text() == "mine"
+    assert (parts / "notes.txt").read_text() == "mine" and not torn.exists()
     assert repr(second) == (
         "JobRecord(fakescope-eda/1: 4 partitions (58 rows), 3 reused, 1 computed, 1 stale parts removed)"
     )
@@ -194,9 +196,11 @@ def test_evaluation_scored_by_dask_workers_equals_the_local_one(
     )
     assert (rerun.partitions, rerun.reused, rerun.computed, rerun.stale_removed) == (14, 14, 0, 0)
     scored = [record for record in discover(data_dir) if record.split != "train"]
-    with DaskScorer(client, tiny_model_path, parts, partition_size=4) as scorer:  # 11 parts of 4, none alike
-        scores = scorer(None, scored)
+    seen: list[int] = []
+    with DaskScorer(client, tiny_model_path, parts, partition_size=4, progress=seen.append) as scorer:
+        scores = scorer(None, scored)  # 11 parts of 4, none like a part of 3
         repartitioned = scorer.complete()
+    assert seen == [4] * 10 + [2]
     assert (repartitioned.partitions, repartitioned.reused, repartitioned.stale_removed) == (11, 0, 14)
     assert set(identities(parts)) == set(repartitioned.parts)
     assert scores.records == score_records(Detector(tiny_model_path), scored).records

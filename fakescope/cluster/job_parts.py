@@ -170,16 +170,16 @@ class PartsJob:
         """
         if self._fd is None or self._unfinished:
             raise ReportError(f"{self.folder}: the run did not read back every partition; nothing removed")
-        current = set(self._plan)
-        stale = [p for p in self.folder.iterdir() if PART.fullmatch(p.name) and p.name not in current]
-        for path in stale:
-            path.unlink(missing_ok=True)
+        current, stale = set(self._plan), 0
         for path in self.folder.iterdir():
-            if TORN.fullmatch(path.name):
+            if PART.fullmatch(path.name) and path.name not in current:
+                path.unlink(missing_ok=True)
+                stale += 1
+            elif TORN.fullmatch(path.name):
                 path.unlink(missing_ok=True)
         finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         record = JobRecord(
-            self.job, len(self._plan), **self._counts, stale_removed=len(stale), finished_at=finished_at,
+            self.job, len(self._plan), **self._counts, stale_removed=stale, finished_at=finished_at,
             parts=tuple(self._plan),
         )  # fmt: skip
         record.write(self.folder)
