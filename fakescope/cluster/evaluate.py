@@ -47,7 +47,8 @@ def score_partition(records: list[ImageRecord], batch_size: int) -> Scores:
 class DaskScorer(PartsJob):
     """A drop-in for `score_records` that scores on the cluster, `partition_size` records per part in
     `parts_dir`; registers `model`'s plugin on the workers. Called with the client's `Detector` (for its
-    checks only) and the records.
+    checks only) and the records; it takes no other option of `score_records` (a `degrade` it cannot apply
+    is refused, not ignored).
 
     Raises:
         ReportError: `parts_dir` holds another job's parts (another model's), or another run is writing it.
@@ -73,9 +74,7 @@ class DaskScorer(PartsJob):
             self.close()
             raise
 
-    def __call__(
-        self, _detector: Detector, records: Sequence[ImageRecord], batch_size: int = 32, **_
-    ) -> Scores:
+    def __call__(self, _detector: Detector, records: Sequence[ImageRecord], batch_size: int = 32) -> Scores:
         iterator = iter(records)
         partitions = iter(lambda: list(islice(iterator, self.partition_size)), [])
         parts = self.map(
