@@ -1,13 +1,13 @@
 """Evaluation on Dask: the one scoring path (`score_records`) run by the workers, a partition per task.
 
 `fakescope.train.evaluate.evaluate_model` does everything else as on one machine (splits, threshold, metrics,
-trust figures); `dask_scorer` replaces only the scoring, with each worker's own Detector (`DetectorPlugin`)
+trust figures); a `DaskScorer` replaces only the scoring, with each worker's own Detector (`DetectorPlugin`)
 reading the images itself. Each task writes its partition's `Scores` (probabilities, rejections, evidence
-and reasons) as one Parquet part through the scan's machinery (`map_to_parts`: atomic, named by the
+and reasons) as one Parquet part through the scan's machinery (a `PartsJob`: atomic, named by the
 records with their files' sizes and mtimes, bound to the model's sha256), and the parts read back are
 joined in order (`Scores.concat`), so the metrics are those of a local evaluation and a rerun into the same
-folder scores only the partitions it has no part for. A `DaskScorer` is a `PartsJob` for both splits:
-`complete()` after the evaluation removes the parts of partitions no longer scored. The workers must see the
+folder scores only the partitions it has no part for. One job serves both splits: `complete()` after the
+evaluation removes the parts of partitions no longer scored and writes `_done.json`. The workers must see the
 dataset at the same paths (a shared file system).
 
 Example:
