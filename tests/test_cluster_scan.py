@@ -28,6 +28,7 @@ from video_factory import real_head, scene, write_video
 from fakescope.cli.main import cli
 from fakescope.cli.report import report as report_command
 from fakescope.cluster import read_report, scan_dask, summarize, write_csv
+from fakescope.cluster.client import dask_client
 from fakescope.cluster.manifest import MANIFEST_NAME
 from fakescope.cluster.parts import PART_SUFFIX, original_text, part_name
 from fakescope.cluster.sources import Entry, Source
@@ -360,3 +361,23 @@ def test_a_damaged_or_missing_part_is_one_line_and_resume_mends_it(photos, tiny_
     )
     assert again.resumed_parts == kept and again.parts == kept + 1
     assert read_report(report).sort_values("path").reset_index(drop=True).equals(expected)
+
+
+def _worker_settings() -> tuple:
+    return (
+        os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+        dask.config.get("distributed.worker.profile.enabled"),
+        dask.config.get("distributed.admin.tick.interval"),
+    )
+
+
+def test_local_cluster_workers_keep_glibcs_allocator_and_skip_stack_sampling(monkeypatch):
+    # A stock LocalCluster (an earlier test's) leaves the nanny's MALLOC_TRIM_THRESHOLD_ in os.environ, and
+    # a worker inherits its parent's environment: start as a fresh process would.
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with dask_client(None, workers=1) as client:
+        (settings,) = client.run(_worker_settings).values()
+        (callbacks,) = client.run(lambda dask_worker: set(dask_worker.periodic_callbacks)).values()
+    assert settings == (None, False, "1s")
+    assert "profile" not in callbacks and "profile-cycle" not in callbacks
+    assert "MALLOC_TRIM_THRESHOLD_" not in os.environ

@@ -1,5 +1,13 @@
 """The Dask client every fakescope engine runs on: a running scheduler, or a `LocalCluster` on this machine.
 
+A `LocalCluster` runs with `WORKER_CONFIG`: two of Dask's defaults cost a scan a third more CPU per image.
+The nanny starts workers with `MALLOC_TRIM_THRESHOLD_=65536`, which turns off glibc's adaptive mmap threshold,
+so every decoded image buffer (a few hundred KB) is a fresh `mmap` whose pages the kernel zeroes; and each
+worker samples its task thread's stack every 10 ms for the dashboard's profile. Without them a worker spends
+what the thread engine spends per image. (A stock `LocalCluster` started earlier in the same process leaves
+`MALLOC_TRIM_THRESHOLD_` in `os.environ`, as its nanny sets it there, and later workers inherit it.) On a
+cluster of your own, put the same settings in the workers' Dask configuration (docs/cluster.md).
+
 Example:
     >>> with dask_client(None, workers=2) as client:
     ...     sum(client.nthreads().values())
@@ -12,9 +20,17 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import dask
 from distributed import Client, LocalCluster
 
 from fakescope.runtime.errors import FakescopeError
+
+WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,  # glibc's own (adaptive) thresholds
+    "distributed.worker.profile.enabled": False,  # no stack sampling every 10 ms
+    "distributed.admin.tick.interval": "1s",  # event-loop health checks once a second, not 50 times
+}
+"""Dask settings for fakescope's workers, applied to every `LocalCluster` fakescope starts."""
 
 
 class ClusterError(FakescopeError):
@@ -42,14 +58,15 @@ def dask_client(scheduler: str | None, workers: int = 2, processes: bool = True)
     # Everything binds to this machine only; the diagnostics server takes a free port instead of :8787.
     where = {"host": "127.0.0.1"} if processes else {}
     try:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=processes,
-            dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,
-            **where,
-        )
+        with dask.config.set(WORKER_CONFIG):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.ERROR,
+                **where,
+            )
     except (OSError, RuntimeError) as err:
         raise ClusterError(f"cannot start a local Dask cluster: {_short(err)}") from None
     with cluster, Client(cluster, set_as_default=False) as client:
