@@ -130,6 +130,27 @@ def test_bootstrap_points_are_scikit_learns_metrics():
     assert again == found  # seeded
 
 
+def test_bootstrap_intervals_are_the_quantiles_of_scikit_learns_metric_on_each_resample():
+    rng = np.random.default_rng(8)
+    labels, prob = synthetic_scores(rng, 12, 30)
+    prob = np.round(prob, 1)  # ties, which average precision steps over as one
+    found = bootstrap_intervals(labels, prob, resamples=300, seed=4, level=0.9)
+    draw = np.random.default_rng(4)  # the stratified draw the docstring describes, real images first
+    real, fake = prob[labels == 0], prob[labels == 1]
+    rows = np.concatenate(
+        [
+            real[draw.integers(0, len(real), (300, len(real)))],
+            fake[draw.integers(0, len(fake), (300, len(fake)))],
+        ],
+        axis=1,
+    )
+    truth = np.r_[np.zeros(len(real)), np.ones(len(fake))]
+    for name, metric in (("average_precision", average_precision_score), ("roc_auc", roc_auc_score)):
+        values = [metric(truth, row) for row in rows]
+        low, high = np.quantile(values, [0.05, 0.95])
+        assert (found[name].low, found[name].high) == pytest.approx((low, high), abs=1e-12), name
+
+
 def test_bootstrap_intervals_cover_a_known_auc_at_about_the_nominal_rate():
     shift = 1.2
     true_auc = norm.cdf(shift / np.sqrt(2))  # binormal, unit variances

@@ -135,10 +135,17 @@ def _auc(rows: np.ndarray, n_real: int, _threshold: float) -> np.ndarray:
 
 
 def _average_precision(rows: np.ndarray, n_real: int, _threshold: float) -> np.ndarray:
-    from sklearn.metrics import average_precision_score
-
+    """scikit-learn's average precision (step-wise, tied scores one step) per row, all rows at once."""
     truth = np.r_[np.zeros(n_real), np.ones(rows.shape[1] - n_real)]
-    return np.array([average_precision_score(truth, row) for row in rows])
+    order = np.argsort(-rows, axis=1, kind="stable")
+    scores, hits = np.take_along_axis(rows, order, axis=1), truth[order]
+    tp = np.cumsum(hits, axis=1)
+    precision = tp / np.arange(1, rows.shape[1] + 1)
+    ends = np.ones_like(scores, dtype=bool)  # the last image of each run of equal scores
+    ends[:, :-1] = scores[:, 1:] != scores[:, :-1]
+    at_ends = np.maximum.accumulate(np.where(ends, tp, 0.0), axis=1)  # tp at the latest end so far
+    before = np.concatenate([np.zeros((rows.shape[0], 1)), at_ends[:, :-1]], axis=1)
+    return np.sum(np.where(ends, (tp - before) * precision, 0.0), axis=1) / truth.sum()
 
 
 def _accuracy(rows: np.ndarray, n_real: int, threshold: float) -> np.ndarray:
