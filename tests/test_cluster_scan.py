@@ -18,6 +18,7 @@ import dask
 import fsspec
 import pandas as pd
 import pytest
+import yaml
 from bad_inputs import write_corpus
 from click.testing import CliRunner
 from dask_processes import DaskProcesses
@@ -28,7 +29,7 @@ from video_factory import real_head, scene, write_video
 from fakescope.cli.main import cli
 from fakescope.cli.report import report as report_command
 from fakescope.cluster import read_report, scan_dask, summarize, write_csv
-from fakescope.cluster.client import dask_client
+from fakescope.cluster.client import WORKER_CONFIG, dask_client
 from fakescope.cluster.manifest import MANIFEST_NAME
 from fakescope.cluster.parts import PART_SUFFIX, original_text, part_name
 from fakescope.cluster.sources import Entry, Source
@@ -368,6 +369,7 @@ def _worker_settings() -> tuple:
         os.environ.get("MALLOC_TRIM_THRESHOLD_"),
         dask.config.get("distributed.worker.profile.enabled"),
         dask.config.get("distributed.admin.tick.interval"),
+        dask.config.get("distributed.worker.memory.monitor-interval"),
     )
 
 
@@ -378,6 +380,22 @@ def test_local_cluster_workers_keep_glibcs_allocator_and_skip_stack_sampling(mon
     with dask_client(None, workers=1) as client:
         (settings,) = client.run(_worker_settings).values()
         (callbacks,) = client.run(lambda dask_worker: set(dask_worker.periodic_callbacks)).values()
-    assert settings == (None, False, "1s")
+    assert settings == (None, False, "1s", "500ms")
     assert "profile" not in callbacks and "profile-cycle" not in callbacks
     assert "MALLOC_TRIM_THRESHOLD_" not in os.environ
+
+
+def test_the_worker_settings_in_the_docs_are_the_local_clusters():
+    text = (Path(__file__).parents[1] / "docs" / "cluster.md").read_text()
+    block = text.split("# ~/.config/dask/fakescope.yaml\n", 1)[1].split("```", 1)[0]
+
+    def flat(tree: dict, prefix: str = "") -> dict:
+        items = {}
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                items |= flat(value, f"{prefix}{key}.")
+            else:
+                items[f"{prefix}{key}"] = value
+        return items
+
+    assert flat(yaml.safe_load(block)) == WORKER_CONFIG

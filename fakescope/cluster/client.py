@@ -1,12 +1,14 @@
 """The Dask client every fakescope engine runs on: a running scheduler, or a `LocalCluster` on this machine.
 
-A `LocalCluster` runs with `WORKER_CONFIG`: two of Dask's defaults cost a scan a third more CPU per image.
-The nanny starts workers with `MALLOC_TRIM_THRESHOLD_=65536`, which turns off glibc's adaptive mmap threshold,
-so every decoded image buffer (a few hundred KB) is a fresh `mmap` whose pages the kernel zeroes; and each
-worker samples its task thread's stack every 10 ms for the dashboard's profile. Without them a worker spends
-what the thread engine spends per image. (A stock `LocalCluster` started earlier in the same process leaves
-`MALLOC_TRIM_THRESHOLD_` in `os.environ`, as its nanny sets it there, and later workers inherit it.) On a
-cluster of your own, put the same settings in the workers' Dask configuration (docs/cluster.md).
+A `LocalCluster` runs with `WORKER_CONFIG`, since Dask's defaults cost a scan a third more CPU per image:
+the nanny starts workers with `MALLOC_TRIM_THRESHOLD_=65536`, which turns off glibc's adaptive mmap
+threshold, so every decoded image buffer (a few hundred KB) is a fresh `mmap` whose pages the kernel zeroes;
+each worker samples its task thread's stack every 10 ms for the dashboard's profile; and every process checks
+its event loop 50 times a second and its memory 10 times. With these settings a worker spends about what the
+thread engine spends per image, and an idle 2-worker cluster a third of the CPU. A stock `LocalCluster`
+started earlier in the same process leaves `MALLOC_TRIM_THRESHOLD_` in `os.environ` (its nanny sets it
+there), and workers started later inherit it. On a cluster of your own, put the same settings in the
+workers' Dask configuration (docs/cluster.md).
 
 Example:
     >>> with dask_client(None, workers=2) as client:
@@ -29,6 +31,7 @@ WORKER_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,  # glibc's own (adaptive) thresholds
     "distributed.worker.profile.enabled": False,  # no stack sampling every 10 ms
     "distributed.admin.tick.interval": "1s",  # event-loop health checks once a second, not 50 times
+    "distributed.worker.memory.monitor-interval": "500ms",  # memory read twice a second, not 10 times
 }
 """Dask settings for fakescope's workers, applied to every `LocalCluster` fakescope starts."""
 
