@@ -11,13 +11,16 @@ Two figures per run: images/s (wall clock: what a user sees, noisy on a shared m
 image summed over every process the engine uses (for Dask: the client, the scheduler, the workers and their
 nannies; read from the OS's accounting, so other jobs on the machine barely move it). Each round pairs the
 two engines, so the overhead (`1 - dask/thread` images/s, `dask/thread - 1` CPU per image) is a median of
-paired ratios, with its spread, checked against the 15% target. It prints the figures as JSON, then the
-sizing table of docs/cluster.md computed from them.
+paired ratios, with its spread, checked against the 15% target. Dask's workers run with fakescope's
+`WORKER_CONFIG`, as its own LocalCluster does (`--dask-defaults`: with Dask's stock settings). It prints the
+figures as JSON, the overheads against the target, then the sizing table of docs/cluster.md computed from
+them (the report's size from one more scan at scan_dask's default partition size).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -25,6 +28,8 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+
+import pyarrow.parquet as pq
 
 from benchmarks.dask_cpu import DaskProcesses, own_cpu_seconds
 from benchmarks.images import write_jpegs
@@ -35,6 +40,7 @@ from fakescope.runtime.listing import walk_image_files
 from fakescope.runtime.scan import scan_folder
 
 TARGET = 0.15  # Dask may cost at most 15% more than the thread engine at equal cores
+DEFAULT_PARTITION = inspect.signature(scan_dask).parameters["partition_size"].default
 
 
 def thread_run(model: Path | None, folder: Path, out: Path, workers: int, cluster: DaskProcesses) -> dict:
@@ -66,22 +72,25 @@ def spread(values: list[float]) -> dict:
 
 def compare(
     model: Path | None, folder: Path, out: Path, cores: int, rounds: int, partition_size: int, config: dict
-) -> tuple[dict, int]:
+) -> dict:
     """`rounds` interleaved pairs of thread-engine and Dask scans at `cores` (decoding threads, or worker
-    processes run with the Dask `config`): their figures, and the size of the Dask report in bytes."""
+    processes run with the Dask `config`), and the report's bytes per row at `DEFAULT_PARTITION`."""
     runs: dict[str, list[dict]] = {"thread": [], "dask": []}
     with DaskProcesses(out / f"cluster{cores}", workers=cores, config=config) as cluster:
-        report = out / f"dask{cores}"
-        thread_run(model, folder, out, cores, cluster)  # warm-up: file cache, imports, workers' plugin path
-        dask_run(model, folder, report, partition_size, cluster)
+        engines = {
+            "thread": lambda: thread_run(model, folder, out, cores, cluster),
+            "dask": lambda: dask_run(model, folder, out / f"dask{cores}", partition_size, cluster),
+        }
+        for engine in engines.values():  # warm-up: file cache, imports, the workers' first tasks
+            engine()
         for number in range(rounds):
-            order = ("thread", "dask") if number % 2 == 0 else ("dask", "thread")
-            for engine in order:
-                if engine == "thread":
-                    runs["thread"].append(thread_run(model, folder, out, cores, cluster))
-                else:
-                    runs["dask"].append(dask_run(model, folder, report, partition_size, cluster))
-        report_bytes = sum(p.stat().st_size for p in report.glob("part-*"))
+            for name in sorted(engines, reverse=number % 2 == 1):  # thread first, then dask first, ...
+                runs[name].append(engines[name]())
+        sized = out / f"sized{cores}"  # the report's size at scan_dask's own partition size
+        dask_run(model, folder, sized, DEFAULT_PARTITION, cluster)
+        parts = list(sized.glob("part-*"))
+        report_bytes = sum(p.stat().st_size for p in parts)
+        rows = sum(pq.read_metadata(p).num_rows for p in parts)
     pairs = list(zip(runs["thread"], runs["dask"], strict=True))
     wall = [1 - d["images_per_s"] / t["images_per_s"] for t, d in pairs]
     cpu = [d["cpu_s_per_image"] / t["cpu_s_per_image"] - 1 for t, d in pairs]
@@ -92,7 +101,8 @@ def compare(
         "images_per_s": {**spread(wall), "target": TARGET, "target_met": statistics.median(wall) <= TARGET},
         "cpu_s_per_image": {**spread(cpu), "target": TARGET, "target_met": statistics.median(cpu) <= TARGET},
     }
-    return figures, report_bytes
+    figures["report_bytes_per_row"] = report_bytes / rows
+    return figures
 
 
 def listing_rate(folder: Path) -> float:
@@ -117,10 +127,10 @@ def run(model: Path | None, count: int, rounds: int, partition_size: int, config
         "load_average_1min": {"before": load, "after": os.getloadavg()[0]},
         "partition_size": partition_size,
         "dask_config": config,
-        "at_2_cores": at[2][0],
-        "at_1_core": at[1][0],
+        "at_2_cores": at[2],
+        "at_1_core": at[1],
         "local_listing_keys_per_s": keys_per_s,
-        "report_bytes_per_row": at[2][1] / count,
+        "report_bytes_per_row": at[2]["report_bytes_per_row"],
     }
 
 
@@ -141,7 +151,7 @@ def sizing_table(figures: dict, images: float = 100e6, keys: float = 10e6) -> st
         ),
         f"| listing {keys / 1e6:.0f}M local keys (one client) | "
         f"{keys / figures['local_listing_keys_per_s'] / 60:.1f} min |",
-        f"| report size for {images / 1e6:.0f}M rows (Parquet) | "
+        f"| report size for {images / 1e6:.0f}M rows (Parquet, parts of {DEFAULT_PARTITION}) | "
         f"{row_bytes * images / 1e9:.1f} GB ({row_bytes:.0f} B/row) |",
     ]
     return "\n".join(["| | |", "| --- | --- |", *lines])

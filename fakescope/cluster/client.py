@@ -1,14 +1,14 @@
 """The Dask client every fakescope engine runs on: a running scheduler, or a `LocalCluster` on this machine.
 
-A `LocalCluster` runs with `WORKER_CONFIG`, since Dask's defaults cost a scan a third more CPU per image:
-the nanny starts workers with `MALLOC_TRIM_THRESHOLD_=65536`, which turns off glibc's adaptive mmap
+A `LocalCluster` runs with `WORKER_CONFIG`, since Dask's defaults cost a scan a third to a half more CPU per
+image: the nanny starts workers with `MALLOC_TRIM_THRESHOLD_=65536`, which turns off glibc's adaptive mmap
 threshold, so every decoded image buffer (a few hundred KB) is a fresh `mmap` whose pages the kernel zeroes;
 each worker samples its task thread's stack every 10 ms for the dashboard's profile; and every process checks
 its event loop 50 times a second and its memory 10 times. With these settings a worker spends about what the
-thread engine spends per image, and an idle 2-worker cluster a third of the CPU. A stock `LocalCluster`
-started earlier in the same process leaves `MALLOC_TRIM_THRESHOLD_` in `os.environ` (its nanny sets it
-there), and workers started later inherit it. On a cluster of your own, put the same settings in the
-workers' Dask configuration (docs/cluster.md).
+thread engine spends per image, and an idle 2-worker cluster a fifth of the CPU it did. A stock
+`LocalCluster` started earlier in the same process leaves `MALLOC_TRIM_THRESHOLD_` in `os.environ` (its
+nanny sets it there), and workers started later inherit it. On a cluster of your own, put the same settings
+in the workers' Dask configuration (docs/cluster.md).
 
 Example:
     >>> with dask_client(None, workers=2) as client:
