@@ -131,21 +131,21 @@ def test_sample_draws_a_reproducible_subset(dataset):
     assert sample["path"].tolist() == stats.collect_stats(dataset, sample=7, workers=1)["path"].tolist()
 
 
-def test_progress_reaches_the_total(dataset, monkeypatch):
-    monkeypatch.setattr(stats, "CHUNK", 6)
+def test_progress_reaches_the_total(dataset):
     calls: list[tuple[int, int]] = []
-    stats.collect_stats(dataset, workers=1, progress=lambda done, total: calls.append((done, total)))
+    stats.collect_stats(
+        dataset, workers=1, chunk_size=6, progress=lambda done, total: calls.append((done, total))
+    )
     assert calls == [(0, 20), (6, 20), (12, 20), (18, 20), (20, 20)]
 
 
 @pytest.mark.slow
 def test_process_pool_gives_the_same_table(dataset, monkeypatch):
     monkeypatch.setattr(stats, "POOL_THRESHOLD", 0)
-    monkeypatch.setattr(stats, "CHUNK", 3)
     contexts: list[str] = []
     get_context = stats.multiprocessing.get_context
     monkeypatch.setattr(stats.multiprocessing, "get_context", lambda m: contexts.append(m) or get_context(m))
-    pooled = stats.collect_stats(dataset, workers=2)
+    pooled = stats.collect_stats(dataset, workers=2, chunk_size=3)
     assert contexts == ["spawn"]
     pd.testing.assert_frame_equal(pooled, stats.collect_stats(dataset, workers=1))
 
