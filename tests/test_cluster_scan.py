@@ -307,7 +307,9 @@ def test_a_partition_that_kills_every_worker_becomes_error_rows(photos, tiny_mod
     poisoned = part_name(2, [Entry(str(listed[2]))])
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-        LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as local,
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        ) as local,
         Client(local, set_as_default=False) as client,
     ):
         client.register_plugin(_DiesOn(poisoned.removesuffix(PART_SUFFIX)))
