@@ -28,7 +28,7 @@ from video_factory import real_head, scene, write_video
 
 from fakescope.cli.main import cli
 from fakescope.cli.report import report as report_command
-from fakescope.cluster import read_report, scan_dask, summarize, write_csv
+from fakescope.cluster import read_report, read_report_dask, scan_dask, summarize, write_csv
 from fakescope.cluster.client import WORKER_CONFIG, dask_client
 from fakescope.cluster.manifest import MANIFEST_NAME
 from fakescope.cluster.parts import PART_SUFFIX, original_text, part_name
@@ -364,6 +364,28 @@ def test_a_damaged_or_missing_part_is_one_line_and_resume_mends_it(photos, tiny_
     )
     assert again.resumed_parts == kept and again.parts == kept + 1
     assert read_report(report).sort_values("path").reset_index(drop=True).equals(expected)
+
+
+def test_a_report_reads_lazily_as_a_dask_dataframe_and_sums_up_a_part_at_a_time(
+    photos, tiny_model_path, tmp_path
+):
+    report = tmp_path / "r"
+    scan_dask(tiny_model_path, photos, report, recursive=True, processes=False, workers=1, partition_size=9)
+    rows = read_report(report)
+    parts = json.loads((report / MANIFEST_NAME).read_text())["parts"]
+    lazy = read_report_dask(report)
+    assert lazy.npartitions == len(parts) > 3
+    pd.testing.assert_frame_equal(lazy.compute().reset_index(drop=True), rows)
+    fakes = lazy[lazy.verdict == "FAKE"].path.compute()
+    assert sorted(fakes) == sorted(rows.loc[rows.verdict == "FAKE", "path"])
+    summary = summarize(report)  # the pandas table is the reference
+    failed = rows["error"].fillna("") != ""
+    assert summary.files == len(rows) and summary.errors == int(failed.sum())
+    assert summary.verdicts == rows.loc[~failed, "verdict"].value_counts().to_dict()
+    assert write_csv(report, tmp_path / "r.csv") == len(rows) == len(csv_rows(tmp_path / "r.csv")) - 1
+    (report / parts[2]).unlink()
+    with pytest.raises(ReportError, match="is missing: resume the scan with --resume"):
+        read_report_dask(report)
 
 
 def _worker_settings() -> tuple:

@@ -12,7 +12,15 @@ Example:
 
 from fakescope.cluster.engine import DaskScanSummary, scan_dask
 from fakescope.cluster.plugin import DetectorPlugin, worker_detector
-from fakescope.cluster.report import ReportSummary, read_report, report_table, summarize, write_csv
+from fakescope.cluster.report import (
+    ReportSummary,
+    read_report,
+    read_report_dask,
+    report_parts,
+    report_table,
+    summarize,
+    write_csv,
+)
 from fakescope.cluster.sources import Entry, Source
 
 __all__ = [
@@ -22,6 +30,8 @@ __all__ = [
     "ReportSummary",
     "Source",
     "read_report",
+    "read_report_dask",
+    "report_parts",
     "report_table",
     "scan_dask",
     "summarize",
