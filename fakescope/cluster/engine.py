@@ -38,6 +38,7 @@ from fakescope.cluster.parts import (
     PART_SUFFIX,
     part_name,
     partition_rows,
+    remove_torn_parts,
     rows_to_table,
     run_partition,
     write_part,
@@ -46,7 +47,7 @@ from fakescope.cluster.plugin import DetectorPlugin
 from fakescope.cluster.sources import Entry, Source
 from fakescope.runtime.detector import Detector
 from fakescope.runtime.errors import ReportError
-from fakescope.runtime.report_lock import hold_exclusive
+from fakescope.runtime.report_lock import lock_folder
 from fakescope.runtime.scan_rows import error_row
 from fakescope.video.sampler import DEFAULT_FRAMES
 from fakescope.video.scan import VideoJudge
@@ -155,8 +156,7 @@ def scan_dask(
             )
         for stale in _part_files(folder) - set(plan):
             (folder / stale).unlink()
-        for torn in folder.glob(f".{PART_PREFIX}*.tmp"):  # left by workers killed while writing
-            torn.unlink(missing_ok=True)
+        remove_torn_parts(folder)
         manifest.completed(plan, counts).write(folder)
     return DaskScanSummary(
         counts["rows"], counts["rejected"], len(plan), counts["resumed"], folder, counts["unlisted"]
@@ -258,10 +258,8 @@ def _part_files(folder: Path) -> set[str]:
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fd = lock_folder(folder)
     try:
-        hold_exclusive(fd, folder)
         yield
     finally:
         os.close(fd)

@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -35,16 +34,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from distributed import Client
 
-from fakescope.cluster.parts import PART_PREFIX, PART_SUFFIX, write_part
+from fakescope.cluster.parts import (
+    PART_PREFIX,
+    PART_SUFFIX,
+    digest_name,
+    remove_torn_parts,
+    write_json,
+    write_part,
+)
 from fakescope.runtime.errors import ReportError
-from fakescope.runtime.report_lock import hold_exclusive
+from fakescope.runtime.report_lock import lock_folder
 
 JOB_NAME = "_job.json"
 DONE_NAME = "_done.json"
 PART = re.compile(rf"{re.escape(PART_PREFIX)}\d{{6,}}-[0-9a-f]{{16}}{re.escape(PART_SUFFIX)}")
-TORN = re.compile(
-    rf"\.{PART.pattern}\.[0-9a-f]{{32}}\.tmp"
-)  # `write_part`'s temporary, left by a killed worker
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,7 @@ class JobRecord:
 
     def write(self, folder: Path) -> None:
         """Write `folder/_done.json` atomically (temporary name, then rename)."""
-        temporary = folder / f".{DONE_NAME}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        os.replace(temporary, folder / DONE_NAME)
+        write_json(folder / DONE_NAME, asdict(self))
 
     @classmethod
     def read(cls, folder: str | os.PathLike) -> JobRecord:
@@ -175,8 +176,7 @@ class PartsJob:
             if PART.fullmatch(path.name) and path.name not in current:
                 path.unlink(missing_ok=True)
                 stale += 1
-            elif TORN.fullmatch(path.name):
-                path.unlink(missing_ok=True)
+        remove_torn_parts(self.folder)
         finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         record = JobRecord(
             self.job, len(self._plan), **self._counts, stale_removed=stale, finished_at=finished_at,
@@ -188,7 +188,7 @@ class PartsJob:
     def _map(self, function, partitions, args, encode, decode, key) -> Iterator[Any]:
         pending: deque = deque()
         for index, partition in enumerate(partitions):
-            path = self.folder / part_name(index, [key(item) for item in partition])
+            path = self.folder / digest_name(index, map(key, partition))
             self._plan.append(path.name)
             if path.exists():
                 self._counts["reused"] += 1
@@ -211,14 +211,6 @@ class PartsJob:
         return table
 
 
-def part_name(index: int, keys: list[str]) -> str:
-    """The part of partition `index`, whose name changes whenever its keys do."""
-    digest = hashlib.sha256()
-    for text in keys:
-        digest.update(text.encode("utf-8", "surrogateescape") + b"\0")
-    return f"{PART_PREFIX}{index:06d}-{digest.hexdigest()[:16]}{PART_SUFFIX}"
-
-
 def _write(function, partition, args, encode, path) -> str:
     write_part(encode(function(partition, *args), partition), path)
     return path
@@ -226,16 +218,14 @@ def _write(function, partition, args, encode, path) -> str:
 
 def _claim(folder: Path, job: dict) -> int:
     """Lock `folder` for this run (the open descriptor holds the lock) and make sure it is `job`'s."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        try:
-            hold_exclusive(fd, folder)
-        except ReportError:
-            raise ReportError(
-                f"{folder} is being written by another {job.get('job', 'job')} run: wait for it to end or "
-                "choose another folder"
-            ) from None
+        fd = lock_folder(folder)
+    except ReportError:
+        raise ReportError(
+            f"{folder} is being written by another {job.get('job', 'job')} run: wait for it to end or "
+            "choose another folder"
+        ) from None
+    try:
         _check_job(folder, job)
     except BaseException:
         os.close(fd)
@@ -255,6 +245,4 @@ def _check_job(folder: Path, job: dict) -> None:
         return
     if any(PART.fullmatch(p.name) for p in folder.iterdir()):
         raise ReportError(f"{folder} holds parts but no {JOB_NAME}: not a fakescope job folder")
-    temporary = folder / f".{JOB_NAME}.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps(job, indent=2) + "\n")
-    os.replace(temporary, path)
+    write_json(path, job)

@@ -12,11 +12,10 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from fakescope.cluster.parts import SCHEMA
+from fakescope.cluster.parts import SCHEMA, write_json
 from fakescope.runtime.errors import ReportError
 
 MANIFEST_NAME = "_manifest.json"
@@ -63,10 +62,7 @@ class Manifest:
                 )
 
     def write(self, folder: Path) -> None:
-        path = folder / MANIFEST_NAME
-        temporary = folder / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        os.replace(temporary, path)
+        write_json(folder / MANIFEST_NAME, asdict(self))
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:

@@ -17,9 +17,11 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,10 +44,14 @@ PART_SUFFIX = ".parquet"
 
 def part_name(index: int, entries: list[Entry]) -> str:
     """The file name of partition `index`, which changes whenever its keys do."""
+    return digest_name(index, (text for entry in entries for text in (entry.key, entry.error, entry.kind)))
+
+
+def digest_name(index: int, texts: Iterable[str]) -> str:
+    """`part-INDEX-DIGEST.parquet`, DIGEST hashing `texts` (a partition's keys, in order)."""
     digest = hashlib.sha256()
-    for entry in entries:
-        for text in (entry.key, entry.error, entry.kind):
-            digest.update(text.encode("utf-8", "surrogateescape") + b"\0")
+    for text in texts:
+        digest.update(text.encode("utf-8", "surrogateescape") + b"\0")
     return f"{PART_PREFIX}{index:06d}-{digest.hexdigest()[:16]}{PART_SUFFIX}"
 
 
@@ -73,6 +79,19 @@ def rows_to_table(rows: list[dict]) -> pa.Table:
     """Report rows (as `scan_rows.analyse` builds them) as an Arrow table of `SCHEMA`."""
     columns = {column: [_cell(row[column], column) for row in rows] for column in REPORT_COLUMNS}
     return pa.table(columns, schema=SCHEMA)
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write `data` as JSON to `path` atomically (a temporary name, then renamed): a manifest or a record."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(temporary, path)
+
+
+def remove_torn_parts(folder: Path) -> None:
+    """Remove the temporaries of `write_part` that workers killed while writing left in `folder`."""
+    for torn in folder.glob(f".{PART_PREFIX}*.tmp"):
+        torn.unlink(missing_ok=True)
 
 
 def write_part(table: pa.Table, path: str | os.PathLike) -> None:

@@ -202,6 +202,7 @@ INTERVAL_NAMES = {
     "tpr": "TPR",
     "fpr": "FPR",
 }
+"""The metrics with bootstrap intervals (`fakescope.uncertainty.intervals`), as written for people."""
 
 
 def interval_basis(intervals: dict[str, Any]) -> str:

@@ -30,3 +30,20 @@ def hold_exclusive(fd: int, path: str | os.PathLike) -> None:
         raise ReportError(
             f"{os.fspath(path)} is being written by another scan: wait for it to end or choose another report"
         ) from None
+
+
+def lock_folder(folder: str | os.PathLike) -> int:
+    """Make `folder` if needed and lock it for this process; returns the descriptor that holds the lock
+    (close it to release).
+
+    Raises:
+        ReportError: another process holds the lock.
+    """
+    os.makedirs(folder, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        hold_exclusive(fd, folder)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd

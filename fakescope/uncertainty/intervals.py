@@ -17,13 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-METRIC_NAMES = {
-    "roc_auc": "ROC AUC",
-    "average_precision": "AP",
-    "accuracy": "accuracy",
-    "tpr": "TPR",
-    "fpr": "FPR",
-}
+from fakescope.runtime.card_trust import INTERVAL_NAMES
+
+METRIC_NAMES = INTERVAL_NAMES
 """The metrics with intervals, and how they are written for people."""
 
 
