@@ -112,7 +112,7 @@ def read_report_dask(folder: str | os.PathLike):
 
     paths, _ = report_parts(folder)
     if not paths:
-        return dd.from_pandas(read_report(folder), npartitions=1)
+        return dd.from_pandas(SCHEMA.empty_table().to_pandas(types_mapper=pd.ArrowDtype), npartitions=1)
     missing = next((path for path in paths if not path.is_file()), None)
     if missing is not None:
         _read_part(missing)  # raises the one-line ReportError
